@@ -1,0 +1,160 @@
+"""Desk throughput: journal appends, receive() through SQLite, restore of a large journal.
+
+    python benchmarks/desk.py [--reports 100000] [--restore-events 1000000]
+
+Prints events/s appended to SQLite (batched and one per transaction), reports/s through
+``Desk.receive_many`` (batches of 1,000) and ``Desk.receive`` (one transaction each), and
+the time and events/s to restore a journal of ``--restore-events`` events.
+Targets (issue 4): receive >= 20,000 reports/s batched; restore >= 200,000 events/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import lianfang as lf
+from lianfang.events import encode
+
+TEXTS = [
+    "有人打架，有人流血",
+    "小区门口有人占道摆摊",
+    "楼上装修噪音太大",
+    "3号楼有人聚众赌博",
+    "请问身份证怎么补办",
+    "电瓶车电瓶被偷了",
+    "路灯坏了好几天",
+    "开锁，钥匙锁家里了",
+]
+
+
+def make_reports(directory: lf.Directory, count: int, prefix: str = "R") -> list[lf.Report]:
+    start = dt.datetime(2021, 1, 1, tzinfo=directory.tz)
+    communities = directory.communities
+    reports = []
+    for n in range(count):
+        community = communities[(n * 7919) % len(communities)]
+        reports.append(
+            lf.Report(
+                id=f"{prefix}-{n}",
+                received_at=start + dt.timedelta(seconds=37 * n),
+                text=f"{community.name}{TEXTS[n % len(TEXTS)]}",
+                channel=lf.Channel.VOLUNTEER,
+                reporter_id=directory.volunteers[n % len(directory.volunteers)].id,
+            )
+        )
+    return reports
+
+
+def bench_appends(folder: Path) -> None:
+    record = lf.EventRecord("Bench", '{"x":1}')
+    for label, per_tx, total in (
+        ("1,000 per transaction", 1000, 200_000),
+        ("1 per transaction", 1, 3_000),
+    ):
+        with lf.SQLiteJournal(folder / f"append-{per_tx}.sqlite") as journal:
+            batch = [record] * per_tx
+            begin = time.perf_counter()
+            version = 0
+            while version < total:
+                version = journal.append(batch, expected_version=version)
+            elapsed = time.perf_counter() - begin
+        print(f"SQLite append, {label:<22}: {total / elapsed:>12,.0f} events/s")
+
+
+def bench_receive(directory: lf.Directory, folder: Path, count: int) -> None:
+    reports = make_reports(directory, count)
+    router = lf.Router(directory)
+    rates = []
+    for run in range(3):
+        with lf.SQLiteJournal(folder / f"receive-{run}.sqlite") as journal:
+            desk = lf.Desk(directory, journal, router=router)
+            begin = time.perf_counter()
+            for i in range(0, count, 1000):
+                desk.receive_many(reports[i : i + 1000])
+            rates.append(count / (time.perf_counter() - begin))
+            events = journal.version
+    print(
+        f"Desk.receive_many, {count:,} reports via SQLite: {statistics.median(rates):>10,.0f} reports/s "
+        f"(median of {len(rates)}; {events:,} events, duplicates linked)"
+    )
+    single = reports[:2000]
+    with lf.SQLiteJournal(folder / "receive-single.sqlite") as journal:
+        desk = lf.Desk(directory, journal, router=router)
+        begin = time.perf_counter()
+        for report in single:
+            desk.receive(report)
+        rate = len(single) / (time.perf_counter() - begin)
+    print(f"Desk.receive, one transaction each:        {rate:>10,.0f} reports/s")
+
+
+def build_journal(directory: lf.Directory, path: Path, events: int) -> int:
+    """A journal of received, routed, acknowledged and resolved incidents (4 events each)."""
+    router = lf.Router(directory)
+    journal = lf.SQLiteJournal(path, synchronous="normal")
+    version = 0
+    incidents = events // 4
+    batch: list[lf.EventRecord] = []
+    for report in make_reports(directory, incidents, prefix="J"):
+        decision = router.route(report)
+        owner = decision.owner_id
+        t = report.received_at
+        batch += [
+            encode(lf.ReportReceived(report.id, t, report.reporter_id or "system", report)),
+            encode(lf.IncidentRouted(report.id, t, "system", decision)),
+            encode(lf.IncidentAcknowledged(report.id, t + dt.timedelta(seconds=20), owner)),
+            encode(lf.IncidentResolved(report.id, t + dt.timedelta(minutes=40), owner, "已处理")),
+        ]
+        if len(batch) >= 20_000:
+            version = journal.append(batch, expected_version=version)
+            batch = []
+    if batch:
+        version = journal.append(batch, expected_version=version)
+    journal.close()
+    return version
+
+
+def bench_restore(directory: lf.Directory, folder: Path, events: int) -> None:
+    path = folder / "restore.sqlite"
+    print(f"building a journal of {events:,} events …", file=sys.stderr)
+    total = build_journal(directory, path, events)
+    times = []
+    for _ in range(2):
+        with lf.SQLiteJournal(path) as journal:
+            begin = time.perf_counter()
+            desk = lf.Desk.restore(directory, journal)
+            times.append(time.perf_counter() - begin)
+            assert desk.version == total
+    best = statistics.median(times)
+    print(f"Desk.restore, {total:,} events: {best:.2f} s = {total / best:,.0f} events/s")
+    tracemalloc.start()
+    with lf.SQLiteJournal(path) as journal:
+        desk = lf.Desk.restore(directory, journal)
+        current, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"  memory held by the restored desk: {current / 2**20:,.0f} MiB ({len(desk.incidents()):,} incidents)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--restore-events", type=int, default=1_000_000)
+    args = parser.parse_args()
+    directory = lf.sample_directory()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        bench_appends(folder)
+        bench_receive(directory, folder, args.reports)
+        bench_restore(directory, folder, args.restore_events)
+
+
+if __name__ == "__main__":
+    main()
