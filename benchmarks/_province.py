@@ -55,7 +55,7 @@ def community_names(n: int, seed: int = 20210112) -> list[tuple[str, tuple[str, 
         + chars[c % len(chars)]
         for c in rnd.sample(range(len(chars) ** 3), n)
     ]
-    result = []
+    result: list[tuple[str, tuple[str, ...]]] = []
     for base in bases:
         name = base + ("社区" if rnd.random() < 0.6 else "村")
         aliases = (base,) if rnd.random() < 0.5 else ()

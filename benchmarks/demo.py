@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import lianfang as lf
 from lianfang import scenario, stats
@@ -27,9 +27,9 @@ from lianfang import scenario, stats
 T = TypeVar("T")
 
 
-def timed(action: Callable[[], T]) -> tuple[float, T]:
+def timed(action: Callable[..., T], *args: Any) -> tuple[float, T]:
     begin = time.perf_counter()
-    result = action()
+    result = action(*args)
     return time.perf_counter() - begin, result
 
 
@@ -61,20 +61,21 @@ def bench_parts(runs: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for run in range(runs + 1):  # the first run warms up and is not counted
             elapsed: dict[str, float] = {}
-            elapsed["generate"], generated = timed(lambda: scenario.generate(directory))
+            elapsed["generate"], generated = timed(scenario.generate, directory)
             path = Path(folder) / f"demo-{run}.sqlite"
             with lf.SQLiteJournal(path, synchronous="normal") as journal:
                 desk = lf.Desk(directory, journal)
-                elapsed["simulate"], _ = timed(lambda: scenario.simulate(generated, desk))
-                elapsed["read"], events = timed(lambda: stats.read_events(journal))
-            elapsed["summary"], summary = timed(lambda: stats.summary(events, directory))
-            elapsed["render"], _ = timed(lambda: stats.render(summary, "zh"))
+                elapsed["simulate"], _ = timed(scenario.simulate, generated, desk)
+                elapsed["read"], events = timed(stats.read_events, journal)
+            elapsed["summary"], summary = timed(stats.summary, events, directory)
+            elapsed["render"], _ = timed(stats.render, summary, "zh")
             reports = len(generated.reports)
             if run:
                 for name, seconds in elapsed.items():
                     parts[name].append(seconds)
     print(
-        f"in-process parts, median of {runs} after a warm-up ({reports:,} reports, {len(events):,} events):"
+        f"in-process parts, median of {runs} after a warm-up "
+        f"({reports:,} reports, {len(events):,} events):"
     )
     for name, times in parts.items():
         median = statistics.median(times)

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from lianfang.directory import Directory, load_directory, sample_directory
 from lianfang.errors import InvalidValueError, JournalError, LianfangError, ReportError
-from lianfang.journal import Journal
+from lianfang.journal import JSONLinesJournal, SQLiteJournal
 from lianfang.model import Report
 from lianfang.policy import Policy, default_policy
 from lianfang.routing import Router
@@ -113,9 +113,8 @@ def _stats(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _open_journal(path: Path) -> Journal:
+def _open_journal(path: Path) -> SQLiteJournal | JSONLinesJournal:
     """The journal adapter for ``path`` by its suffix; the file must exist."""
-    from lianfang.journal import JSONLinesJournal, SQLiteJournal
 
     suffix = path.suffix.lower()
     if suffix not in (".sqlite", ".sqlite3", ".db", ".jsonl"):

@@ -653,9 +653,12 @@ class _World:
         )
 
     def second_caller(self, first: _Draft) -> _Draft:
-        """Another caller reports the same emergency a few minutes later."""
-        later = first.at + dt.timedelta(minutes=self.rng.randint(1, 12))
-        return attrs.evolve(first, at=later, key=self._key())
+        """Another caller reports the same emergency a few minutes apart (after the first,
+        unless that would leave the period)."""
+        gap = dt.timedelta(minutes=self.rng.randint(1, 12))
+        last_day = self.start + dt.timedelta(days=self.days - 1)
+        at = first.at + gap if (first.at + gap).date() <= last_day else first.at - gap
+        return attrs.evolve(first, at=at, key=self._key())
 
     def volunteer(
         self,
@@ -925,11 +928,17 @@ class _World:
         return Site("S-DEN", f"{community.name}花园小区", community.id, kind=SiteKind.ESTATE)
 
     def den_reporters(self, community: Community) -> list[str | None]:
+        """Four volunteers of the estate's community, of different roles where it has them."""
         volunteers: list[Volunteer] = sorted(
             self.directory.volunteers_in(community.id),
             key=lambda v: (-_CLUE_ROLES[v.role], v.id),
         )
-        chosen: list[str | None] = [v.id for v in volunteers[:4]]
+        first_of_role: dict[VolunteerRole, Volunteer] = {}
+        for volunteer in volunteers:
+            first_of_role.setdefault(volunteer.role, volunteer)
+        ordered = list(first_of_role.values())
+        ordered += [v for v in volunteers if v not in ordered]
+        chosen: list[str | None] = [v.id for v in ordered[:4]]
         return chosen + [None] * (4 - len(chosen))
 
     # --- check-ins -------------------------------------------------------------------------
@@ -997,7 +1006,8 @@ _Action = Literal["arrive", "ack", "hand", "follow", "resolve", "feedback", "sto
 def simulate(scenario: Scenario, desk: Desk, *, progress: Progress | None = None) -> None:
     """Play ``scenario`` through ``desk`` in time order.
 
-    Reports arrive (consecutive arrivals go in one ``receive_many``); owners acknowledge
+    Reports arrive (arrivals too close together for anything to happen between them go
+    in one ``receive_many``); owners acknowledge
     as their :class:`Handling` says, and ``desk.tick`` escalates at the very moment a
     deadline passes, so late owners are replaced by the next rung, who acknowledges
     instead. Then follow-ups, hand-overs to agencies, resolutions and callbacks follow;
@@ -1092,8 +1102,12 @@ class _Simulation:
             plan = self.scenario.handling.get(report.id)
             if plan is None:
                 continue  # the story's own steps handle it
-            window = incident.decision.ack_within
-            self.push(report.received_at + window * plan.ack_share, "ack", (incident.id, plan))
+            # People act on whole seconds; rounding never moves an acknowledgement across
+            # its deadline, which is a whole number of seconds after receipt too.
+            delay = dt.timedelta(
+                seconds=round((incident.decision.ack_within * plan.ack_share).total_seconds())
+            )
+            self.push(report.received_at + delay, "ack", (incident.id, plan))
 
     def act(self, at: dt.datetime, action: _Action, payload: Any) -> None:
         desk = self.desk

@@ -62,7 +62,6 @@ _Edge = tuple[float, float, float, float, int, _Crossing | None]
 # One area in a boundary cell: (key, parity of the area's edges east of the cell at its south
 # side, latitudes inside the cell where that parity flips, the area's edges in the cell).
 _Entry = tuple[str, bool, tuple[float, ...], tuple[_Crossing, ...]]
-_Leaf = tuple[_Entry, ...]
 
 
 class _Grid:
@@ -451,10 +450,16 @@ class _Builder:
             )
         # The origin sits strictly west and south of every vertex, on a multiple of the cell
         # size: nothing lies west of the grid, and cell corners are exact binary fractions.
-        x0 = (math.floor(min_x / csx) - 1) * csx
-        y0 = (math.floor(min_y / csy) - 1) * csy
-        nx = math.floor((max_x - x0) / csx) + 1
-        ny = math.floor((max_y - y0) / csy) + 1
+        while True:
+            x0 = (math.floor(min_x / csx) - 1) * csx
+            y0 = (math.floor(min_y / csy) - 1) * csy
+            nx = math.floor((max_x - x0) / csx) + 1
+            ny = math.floor((max_y - y0) / csy) + 1
+            if cell_size_deg is not None or nx * ny <= _MAX_ROOT_CELLS:
+                break
+            # A sliver of a bounding box makes square cells tiny: grow them to fit the budget.
+            csx *= 2.0
+            csy *= 2.0
         if nx * ny > 4 * _MAX_ROOT_CELLS:
             raise InvalidValueError(
                 [f"cell_size_deg: {cell_size_deg!r} needs {nx * ny} cells; choose a larger size"]

@@ -131,9 +131,38 @@ class _Case:
     handed_to: tuple[str, ...] = ()
 
 
+class _Tally:
+    """One incident while the events are read: the fold so far, and what the fold forgets."""
+
+    def __init__(self, incident: Incident, report: Report, routed_owner: str) -> None:
+        self.incident = incident
+        self.reports = [report]
+        self.routed_owner = routed_owner
+        self.escalated_to: list[str] = []
+        self.handed_to: list[str] = []
+
+    def add(self, event: Event) -> None:
+        if isinstance(event, IncidentLinked):
+            self.reports.append(event.report)
+        elif isinstance(event, IncidentEscalated):
+            self.escalated_to.append(event.to_id)
+        elif isinstance(event, HandedToAgency):
+            self.handed_to.append(event.agency_id)
+        self.incident = apply(self.incident, event)
+
+    def case(self) -> _Case:
+        return _Case(
+            self.incident,
+            tuple(self.reports),
+            self.routed_owner,
+            tuple(self.escalated_to),
+            tuple(self.handed_to),
+        )
+
+
 def _cases(events: Events, since: dt.datetime | None, until: dt.datetime | None) -> list[_Case]:
     _check_window(since, until)
-    opened: dict[str, tuple[Incident, list[Report], str, list[str], list[str]]] = {}
+    tallies: dict[str, _Tally] = {}
     pending: dict[str, ReportReceived] = {}
     for item in events:
         event = item[1] if isinstance(item, tuple) else item
@@ -145,24 +174,13 @@ def _cases(events: Events, since: dt.datetime | None, until: dt.datetime | None)
         elif isinstance(event, IncidentRouted):
             received = pending.pop(event.incident_id, None)
             if received is not None:
-                incident = fold_opening(received, event)
-                owner = event.decision.owner_id
-                opened[incident.id] = (incident, [received.report], owner, [], [])
+                opened = fold_opening(received, event)
+                tallies[opened.id] = _Tally(opened, received.report, event.decision.owner_id)
         elif isinstance(event, NotificationDelivered | NotificationFailed):
-            continue
-        elif event.incident_id in opened:
-            incident, reports, owner, escalated, handed = opened[event.incident_id]
-            if isinstance(event, IncidentLinked):
-                reports.append(event.report)
-            elif isinstance(event, IncidentEscalated):
-                escalated.append(event.to_id)
-            elif isinstance(event, HandedToAgency):
-                handed.append(event.agency_id)
-            opened[event.incident_id] = (apply(incident, event), reports, owner, escalated, handed)
-    return [
-        _Case(incident, tuple(reports), owner, tuple(escalated), tuple(handed))
-        for incident, reports, owner, escalated, handed in opened.values()
-    ]
+            continue  # the outbox's business, not the incident's
+        elif event.incident_id in tallies:
+            tallies[event.incident_id].add(event)
+    return [tally.case() for tally in tallies.values()]
 
 
 def _check_window(since: dt.datetime | None, until: dt.datetime | None) -> None:
@@ -342,40 +360,31 @@ class HandlerKind(enum.Enum):
     OTHER = "other"  # not in the directory
 
 
-def _handler_kind(directory: Directory, assignee_id: str, community_id: str | None) -> HandlerKind:
-    if assignee_id == directory.command_center.id:
-        return HandlerKind.COMMAND_CENTER
-    ids = _directory_ids(directory)
-    if assignee_id in ids["officers"]:
-        linked = (
-            community_id is not None
-            and directory.has_community(community_id)
-            and assignee_id in directory.community(community_id).liaison_officer_ids
-        )
-        return HandlerKind.LIAISON_OFFICER if linked else HandlerKind.OFFICER
-    if assignee_id in ids["volunteers"]:
-        return HandlerKind.CADRE
-    if assignee_id in ids["agencies"]:
-        return HandlerKind.AGENCY
-    return HandlerKind.OTHER
+class _Roles:
+    """Who is who in a directory, prepared once per statistics call."""
 
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+        self.officers = frozenset(o.id for o in directory.officers)
+        self.volunteers = frozenset(v.id for v in directory.volunteers)
+        self.agencies = frozenset(a.id for a in directory.agencies)
 
-_IDS_CACHE: dict[int, tuple[Directory, dict[str, frozenset[str]]]] = {}
-
-
-def _directory_ids(directory: Directory) -> dict[str, frozenset[str]]:
-    cached = _IDS_CACHE.get(id(directory))
-    if cached is not None and cached[0] is directory:
-        return cached[1]
-    ids = {
-        "officers": frozenset(o.id for o in directory.officers),
-        "volunteers": frozenset(v.id for v in directory.volunteers),
-        "agencies": frozenset(a.id for a in directory.agencies),
-    }
-    if len(_IDS_CACHE) > 8:
-        _IDS_CACHE.clear()
-    _IDS_CACHE[id(directory)] = (directory, ids)
-    return ids
+    def kind_of(self, assignee_id: str, community_id: str | None) -> HandlerKind:
+        directory = self.directory
+        if assignee_id == directory.command_center.id:
+            return HandlerKind.COMMAND_CENTER
+        if assignee_id in self.officers:
+            linked = (
+                community_id is not None
+                and directory.has_community(community_id)
+                and assignee_id in directory.community(community_id).liaison_officer_ids
+            )
+            return HandlerKind.LIAISON_OFFICER if linked else HandlerKind.OFFICER
+        if assignee_id in self.volunteers:
+            return HandlerKind.CADRE
+        if assignee_id in self.agencies:
+            return HandlerKind.AGENCY
+        return HandlerKind.OTHER
 
 
 def handlers(
@@ -394,10 +403,11 @@ def handlers(
 def _handlers(
     cases: Sequence[_Case], directory: Directory, *, at_routing: bool
 ) -> dict[HandlerKind, int]:
+    roles = _Roles(directory)
     counts = dict.fromkeys(HandlerKind, 0)
     for case in cases:
         owner = case.routed_owner if at_routing else case.incident.owner_id
-        counts[_handler_kind(directory, owner, case.incident.decision.community_id)] += 1
+        counts[roles.kind_of(owner, case.incident.decision.community_id)] += 1
     return counts
 
 
@@ -1148,19 +1158,13 @@ class _Renderer:
             + self.sep.join(f"{self.pick(_ROLE_NAMES[r])} {n:,}" for r, n in totals.items())
         ]
         width = max((_width(self.name(c)) for c in s.coverage), default=0)
-        header = " ".join(
-            f"{self.pick(_ROLE_NAMES[r]):>{_pad(self.pick(_ROLE_NAMES[r]), 6)}}"
-            for r in VolunteerRole
-        )
-        out.append(
-            f"  {'':<{width}}  {self.t('合计', 'all'):>{_pad(self.t('合计', 'all'), 5)}} {header}"
-        )
+        column = 7 if self.zh else 10
+        header = "".join(_cell(self.pick(_ROLE_NAMES[r]), column) for r in VolunteerRole)
+        out.append("  " + " " * width + _cell(self.t("合计", "all"), column) + header)
         for community, roles in s.coverage.items():
-            label = self.name(community)
-            cells = " ".join(f"{n:>6}" for n in roles.values())
-            out.append(
-                f"  {label}{' ' * (width - _width(label))}  {sum(roles.values()):>5} {cells}"
-            )
+            cells = "".join(_cell(str(n), column) for n in roles.values())
+            total = _cell(str(sum(roles.values())), column)
+            out.append("  " + _cell(self.name(community), width, right=False) + total + cells)
         return out
 
 
@@ -1173,8 +1177,3 @@ def _cell(text: str, width: int, *, right: bool = True) -> str:
     """``text`` padded to ``width`` display columns."""
     gap = " " * max(0, width - _width(text))
     return gap + text if right else text + gap
-
-
-def _pad(text: str, width: int) -> int:
-    """The format width that right-aligns ``text`` in ``width`` display columns."""
-    return max(0, width - (_width(text) - len(text)))

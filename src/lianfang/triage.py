@@ -30,6 +30,8 @@ The same policy and report always give the same triage.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
@@ -38,7 +40,7 @@ import attrs
 
 from lianfang.model import Kind, Priority, Report
 from lianfang.model._checks import number_between
-from lianfang.policy import KIND_URGENCY, Cues, Outcome, Policy, Rule, more_urgent
+from lianfang.policy import KIND_URGENCY, Outcome, Policy, more_urgent
 
 __all__ = ["Classifier", "ClassifierVerdict", "Triage", "triage", "triage_text"]
 
@@ -97,22 +99,64 @@ def triage_text(
     category: str | None = None,
     classifier: Classifier | None = None,
 ) -> Triage:
-    """:func:`triage` for a bare text and optional category code."""
+    """:func:`triage` for a bare text and an optional category code."""
     matcher = _matcher(policy)
-    hits = matcher.scan(text, category)
-    return _decide(policy, text, category, hits, classifier)
+    if classifier is not None:  # a host model may not be a pure function: never memoised
+        return _decide(matcher, policy, text, category, matcher.scan(text, category), classifier)
+    key = (text, category)
+    known = matcher.memo.get(key)
+    if known is None:
+        known = _decide(matcher, policy, text, category, matcher.scan(text, category), None)
+        if len(matcher.memo) >= _MEMO_SIZE:
+            matcher.memo.clear()
+        matcher.memo[key] = known
+    return known
 
 
 # --- the decision --------------------------------------------------------------------------
 
 _NEGATED, _PAST, _CURRENT = 0, 1, 2
+_MEMO_SIZE = 4096  # recent (text, category) results kept per policy; 110 texts repeat a lot
 
 
-def _urgency(outcome: Outcome) -> tuple[int, int]:
-    return KIND_URGENCY[outcome.kind], -outcome.priority.rank
+def _score(outcome: Outcome) -> int:
+    """Larger is more urgent: the kind first, then the priority."""
+    return 10 * KIND_URGENCY[outcome.kind] + 5 - outcome.priority.rank
+
+
+class _RuleFacts:
+    """What the decision needs to know about one rule, computed once per policy."""
+
+    __slots__ = (
+        "category",
+        "class_digit",
+        "negated_reason",
+        "now",
+        "now_score",
+        "past",
+        "past_reason",
+        "past_score",
+        "reason",
+        "review",
+        "stop",
+    )
+
+    def __init__(self, rule: Rule) -> None:
+        self.reason = rule.id
+        self.past_reason = f"past.{rule.id}" if rule.past is not None else rule.id
+        self.negated_reason = f"negated.{rule.id}"
+        self.now = rule.outcome
+        self.now_score = _score(self.now)
+        self.past = rule.past or self.now
+        self.past_score = _score(self.past)
+        self.category = rule.category
+        self.class_digit = (rule.category or "")[:1] or None
+        self.review = rule.needs_review
+        self.stop = rule.stop
 
 
 def _decide(
+    matcher: _Matcher,
     policy: Policy,
     text: str,
     category_code: str | None,
@@ -134,42 +178,41 @@ def _decide(
             reasons.append(f"category.{category.code}")
             base, base_class = category.outcome, category.class_digit
 
-    verdicts: list[tuple[Outcome, str | None]] = []  # each outcome with its category
-    over_same_matter = False
-    denied_same_matter = False
-    anything_negated = False
-    rules = policy.rules
+    verdicts: list[tuple[int, Outcome, str | None]] = []  # (score, outcome, category)
+    over_same_matter = denied_same_matter = anything_negated = False
+    facts = matcher.facts
     for index in sorted(hits):
-        rule, hit = rules[index], hits[index]
+        fact, hit = facts[index], hits[index]
         evidence.extend(hit.phrases)
-        same_matter = base_class is not None and (rule.category or "")[:1] == base_class
         if hit.mode == _NEGATED:
-            reasons.append(f"negated.{rule.id}")
+            reasons.append(fact.negated_reason)
             anything_negated = True
-            denied_same_matter = denied_same_matter or same_matter
+            denied_same_matter = denied_same_matter or fact.class_digit == base_class
             continue
-        if hit.mode == _PAST and rule.past is not None:
-            reasons.append(f"past.{rule.id}")
-            verdicts.append((rule.past, rule.category))
-            over_same_matter = over_same_matter or same_matter
+        if hit.mode == _PAST:
+            reasons.append(fact.past_reason)
+            verdicts.append((fact.past_score, fact.past, fact.category))
+            over_same_matter = over_same_matter or (
+                fact.past is not fact.now and fact.class_digit == base_class
+            )
         else:
-            reasons.append(rule.id)
-            verdicts.append((rule.outcome, rule.category))
-        review = review or rule.needs_review
-        if rule.stop:
+            reasons.append(fact.reason)
+            verdicts.append((fact.now_score, fact.now, fact.category))
+        review = review or fact.review
+        if fact.stop:
             break
 
     if classifier is not None:
         verdicts = _consult(classifier, policy, text, verdicts, reasons, evidence)
 
-    text_verdict = max((v for v, _ in verdicts), key=_urgency, default=None)
+    text_verdict = max(verdicts, key=_first, default=None)
     if base is not None and over_same_matter:
         reasons.append("category.over")
         base = None
 
     if base is None:
         if text_verdict is not None:
-            final = text_verdict
+            final = text_verdict[1]
         elif anything_negated:
             final, review = policy.negated, True
             reasons.append("fallback.negated")
@@ -181,10 +224,10 @@ def _decide(
         if denied_same_matter:
             review = True
             reasons.append("conflict.negated_category")
-    elif text_verdict.kind is base.kind:
-        final = max(base, text_verdict, key=_urgency)
-    elif more_urgent(text_verdict.kind, base.kind):
-        final = text_verdict
+    elif text_verdict[1].kind is base.kind:
+        final = text_verdict[1] if text_verdict[0] > _score(base) else base
+    elif more_urgent(text_verdict[1].kind, base.kind):
+        final = text_verdict[1]
     else:
         final, review = base, True
         reasons.append("conflict.category_text")
@@ -199,14 +242,18 @@ def _decide(
     )
 
 
+def _first(verdict: tuple[int, Outcome, str | None]) -> int:
+    return verdict[0]
+
+
 def _consult(
     classifier: Classifier,
     policy: Policy,
     text: str,
-    verdicts: list[tuple[Outcome, str | None]],
+    verdicts: list[tuple[int, Outcome, str | None]],
     reasons: list[str],
     evidence: list[str],
-) -> list[tuple[Outcome, str | None]]:
+) -> list[tuple[int, Outcome, str | None]]:
     verdict = classifier.classify(text, lang_hint=_language(text))
     if verdict is None:
         reasons.append("classifier.abstained")
@@ -217,8 +264,9 @@ def _consult(
     reasons.append("classifier")
     if verdict.label:
         evidence.append(verdict.label)
-    out = [(Outcome(verdict.kind, verdict.priority), verdict.category)]
-    dangers = [(o, c) for o, c in verdicts if o.kind is Kind.EMERGENCY]
+    model = Outcome(verdict.kind, verdict.priority)
+    out = [(_score(model), model, verdict.category)]
+    dangers = [v for v in verdicts if v[1].kind is Kind.EMERGENCY]
     if dangers and verdict.kind is not Kind.EMERGENCY:
         reasons.append("safety_net.danger")
         out.extend(dangers)
@@ -226,10 +274,10 @@ def _consult(
 
 
 def _inferred_category(
-    final: Outcome, verdicts: Sequence[tuple[Outcome, str | None]]
+    final: Outcome, verdicts: Sequence[tuple[int, Outcome, str | None]]
 ) -> str | None:
     """The category of the first verdict (in rule order) of the final kind that has one."""
-    for outcome, category in verdicts:
+    for _, outcome, category in verdicts:
         if outcome.kind is final.kind and category:
             return category
     return None
@@ -260,52 +308,93 @@ def _normalise(text: str) -> str:
 # --- the compiled matcher ------------------------------------------------------------------
 
 
-@attrs.define
 class _Hit:
-    mode: int
-    phrases: list[str]
+    """How one rule matched (current, past or negated) and the words it matched."""
+
+    __slots__ = ("mode", "phrases")
+
+    def __init__(self, mode: int, phrase: str | None) -> None:
+        self.mode = mode
+        self.phrases = [phrase] if phrase is not None else []
 
 
 _MASK = -1
-_CLAUSE_BREAKS = ",;:!?。、\n"
 _LAST_CLAUSE_BREAK = re.compile(r".*(?:[,;:!?。、\n]|\bbut\b)", re.DOTALL)
-_NEXT_CLAUSE_BREAK = re.compile(r"[,;:!?。、\n]")
-_WORD = re.compile(r"\S+")
-_SENTENCE_BREAKS = ("。", "!", "?", "\n", ". ")
+_CLAUSE_BREAK = re.compile(r"[,;:!?。、\n]")
+_SENTENCE_BREAK = re.compile(r"[。!?\n.](?:(?<=[。!?\n])|(?=\s))")  # "." only before a space
 _SENTENCE_REACH = 60  # characters looked back for a time cue
 _AFTER_REACH = 40  # characters looked ahead for an end cue or a trailing time cue
 
 
+class _Text:
+    """One normalised report text, with the positions triage asks about, found lazily."""
+
+    __slots__ = ("_clause_breaks", "_sentence_breaks", "_time_cues", "norm")
+
+    def __init__(self, norm: str) -> None:
+        self.norm = norm
+        self._sentence_breaks: list[int] | None = None
+        self._clause_breaks: list[int] | None = None
+        self._time_cues: tuple[list[int], list[bool]] | None = None
+
+    def sentence_start(self, at: int) -> int:
+        if self._sentence_breaks is None:
+            self._sentence_breaks = [m.end() for m in _SENTENCE_BREAK.finditer(self.norm)]
+        i = bisect.bisect_right(self._sentence_breaks, at) - 1
+        return self._sentence_breaks[i] if i >= 0 else 0
+
+    def clause_end(self, at: int) -> int:
+        if self._clause_breaks is None:
+            self._clause_breaks = [m.start() for m in _CLAUSE_BREAK.finditer(self.norm)]
+        i = bisect.bisect_left(self._clause_breaks, at)
+        return self._clause_breaks[i] if i < len(self._clause_breaks) else len(self.norm)
+
+    def time_cues(
+        self, present: re.Pattern[str] | None, past: re.Pattern[str] | None
+    ) -> tuple[list[int], list[bool]]:
+        """Where time words start, and whether each is a past one."""
+        if self._time_cues is None:
+            found: list[tuple[int, bool]] = []
+            for regex, is_past in ((present, False), (past, True)):
+                if regex is not None:
+                    found.extend((m.start(), is_past) for m in regex.finditer(self.norm))
+            found.sort()
+            self._time_cues = [at for at, _ in found], [is_past for _, is_past in found]
+        return self._time_cues
+
+
 class _Matcher:
-    """A policy compiled for speed: one combined regex for every rule's patterns."""
+    """A policy compiled for speed: a few combined regexes find every rule's patterns."""
 
     def __init__(self, policy: Policy) -> None:
         cues = policy.cues
         self.rules = policy.rules
+        self.facts = [_RuleFacts(rule) for rule in policy.rules]
+        self.memo: dict[tuple[str, str | None], Triage] = {}
         owners: list[tuple[int, str]] = [(_MASK, p) for p in cues.near_misses]
         for index, rule in enumerate(policy.rules):
             owners.extend((index, p) for p in rule.patterns)
-        self.trigger, first_chars = _combined(owners)
+        self.finders, self.starting, self.elsewhere, first_chars = _finders(owners)
         by_owner: dict[int, list[str]] = {}
         for owner, pattern in owners:
             by_owner.setdefault(owner, []).append(pattern)
         self.owner_regex = {o: re.compile(_any_of(ps)) for o, ps in by_owner.items()}
-        anywhere = sorted(o for o, chars in first_chars.items() if chars is None)
-        table: dict[str, list[int]] = {}
+        anywhere = {o for o, chars in first_chars.items() if chars is None}
+        table: dict[str, set[int]] = {}
         for owner, chars in first_chars.items():
             for char in chars or ():
-                table.setdefault(char, []).append(owner)
-        self.candidates = {c: tuple(sorted({*os, *anywhere})) for c, os in table.items()}
-        self.anywhere = tuple(anywhere)
+                table.setdefault(char, set()).add(owner)
+        self.candidates = {c: tuple(sorted(os | anywhere)) for c, os in table.items()}
+        self.anywhere = tuple(sorted(anywhere))
         self.context = [_optional(rule.context) for rule in policy.rules]
         self.ended = [_optional((*rule.ended_by, *cues.ended)) for rule in policy.rules]
+        self.present, self.past = _optional(cues.present), _optional(cues.past)
         self.category_rules = tuple(
             i for i, rule in enumerate(policy.rules) if rule.categories and not rule.patterns
         )
         self.negation = _optional(cues.negations)
         self.not_negation = _optional(cues.not_negations)
         self.window, self.words = cues.negation_window, cues.negation_words
-        self.time_cue = _time_cues(cues)
 
     # --- scanning --------------------------------------------------------------------------
 
@@ -313,56 +402,84 @@ class _Matcher:
         """Every rule that matched, with how (current, past or negated) and the words."""
         norm = _normalise(text)
         source = text if len(norm) == len(text) else norm
+        info: _Text | None = None
         hits: dict[int, _Hit] = {}
         context_seen: dict[int, bool] = {}
         rules = self.rules
         if category is not None:
             for index in self.category_rules:
-                if rules[index].categories and category.startswith(rules[index].categories):
-                    if self._context_ok(index, norm, context_seen):
-                        hits[index] = _Hit(_CURRENT, [])
-        if self.trigger is None:
-            return hits
-        search = self.trigger.search
+                if category.startswith(rules[index].categories) and self._context_ok(
+                    index, norm, context_seen
+                ):
+                    hits[index] = _Hit(_CURRENT, None)
+        finders = self.finders
+        nexts = [finder.search(norm) for finder in finders]
         pos = 0
-        while (found := search(norm, pos)) is not None:
-            start = found.start()
-            owner, end = self._owner_at(norm, start, category, context_seen)
-            if owner is None:
+        while True:
+            # The leftmost place where any pattern matches ...
+            start = -1
+            for j, found in enumerate(nexts):
+                if found is not None and found.start() < pos:
+                    found = nexts[j] = finders[j].search(norm, pos)
+                if found is not None and (start < 0 or found.start() < start):
+                    start = found.start()
+            if start < 0:
+                return hits
+            # ... and the first owner, in policy order, whose pattern matches there.
+            regex, names = self.starting.get(norm[start], self.elsewhere)
+            taken = regex.match(norm, start)
+            if taken is None:  # cannot happen: a finder matched here
                 pos = start + 1
                 continue
+            owner, end = names[taken.lastgroup], taken.end()  # type: ignore[index]
+            if owner != _MASK and not self._fits(owner, norm, category, context_seen):
+                taker = self._next_owner(norm, start, owner, category, context_seen)
+                if taker is None:
+                    pos = start + 1
+                    continue
+                owner, end = taker
             pos = end
             if owner == _MASK:
                 continue
-            mode = self._mode(norm, start, end, owner)
+            rule = rules[owner]
+            if rule.negatable and self._negated(norm, start):
+                mode = _NEGATED
+            elif rule.past is None:
+                mode = _CURRENT
+            else:
+                info = info or _Text(norm)
+                mode = _PAST if self._over(info, start, end, self.ended[owner]) else _CURRENT
             hit = hits.get(owner)
             if hit is None:
-                hits[owner] = _Hit(mode, [source[start:end]])
+                hits[owner] = _Hit(mode, source[start:end])
             else:
                 hit.mode = max(hit.mode, mode)
                 hit.phrases.append(source[start:end])
-        return hits
 
-    def _owner_at(
-        self, norm: str, start: int, category: str | None, context_seen: dict[int, bool]
-    ) -> tuple[int | None, int]:
-        """The first owner (mask or rule, in policy order) that takes the words at
-        ``start``; a rule whose category or context does not fit lets the next one try."""
-        rules = self.rules
+    def _fits(
+        self, owner: int, norm: str, category: str | None, context_seen: dict[int, bool]
+    ) -> bool:
+        rule = self.rules[owner]
+        if rule.categories and (category is None or not category.startswith(rule.categories)):
+            return False
+        return not rule.context or self._context_ok(owner, norm, context_seen)
+
+    def _next_owner(
+        self,
+        norm: str,
+        start: int,
+        after: int,
+        category: str | None,
+        context_seen: dict[int, bool],
+    ) -> tuple[int, int] | None:
+        """The next rule after ``after`` (in policy order) that takes the words at ``start``."""
         for owner in self.candidates.get(norm[start], self.anywhere):
-            matched = self.owner_regex[owner].match(norm, start)
-            if matched is None:
+            if owner <= after:
                 continue
-            if owner != _MASK:
-                rule = rules[owner]
-                if rule.categories and (
-                    category is None or not category.startswith(rule.categories)
-                ):
-                    continue
-                if rule.context and not self._context_ok(owner, norm, context_seen):
-                    continue
-            return owner, matched.end()
-        return None, start
+            matched = self.owner_regex[owner].match(norm, start)
+            if matched is not None and self._fits(owner, norm, category, context_seen):
+                return owner, matched.end()
+        return None
 
     def _context_ok(self, index: int, norm: str, seen: dict[int, bool]) -> bool:
         known = seen.get(index)
@@ -373,65 +490,43 @@ class _Matcher:
 
     # --- negation and tense ----------------------------------------------------------------
 
-    def _mode(self, norm: str, start: int, end: int, index: int) -> int:
-        rule = self.rules[index]
-        if rule.negatable and self._negated(norm, start):
-            return _NEGATED
-        if rule.past is None:
-            return _CURRENT
-        return _PAST if self._over(norm, start, end, self.ended[index]) else _CURRENT
-
     def _negated(self, norm: str, start: int) -> bool:
         # Searched in place (pos/endpos), so that look-behinds such as (?<!消)防 see the
         # characters before the window.
         if self.negation is None:
             return False
         if norm[start] < "\u2e80":  # a Latin-script match: look back a few words
-            if not self.words:
-                return False
-            low = max(0, start - 12 * self.words)
-            starts = [w.start() for w in _WORD.finditer(norm, low, start)]
-            if len(starts) >= self.words:
-                low = starts[-self.words]
+            floor = max(0, start - 12 * self.words)
+            low = start
+            for _ in range(self.words):
+                space = norm.rfind(" ", floor, low - 1)
+                low = space + 1 if space >= 0 else floor
         else:
             low = max(0, start - self.window)
-        cut = _LAST_CLAUSE_BREAK.match(norm, low, start)
-        if cut is not None:
-            low = cut.end()
-        if low >= start or self.negation.search(norm, low, start) is None:
+        found = self.negation.search(norm, low, start)
+        if found is None:
             return False
+        cut = _LAST_CLAUSE_BREAK.match(norm, low, start)
+        if cut is not None and cut.end() > found.start():  # the negation is in another clause
+            low = cut.end()
+            if low >= start or self.negation.search(norm, low, start) is None:
+                return False
         return self.not_negation is None or self.not_negation.search(norm, low, start) is None
 
-    def _over(self, norm: str, start: int, end: int, ended: re.Pattern[str] | None) -> bool:
+    def _over(self, info: _Text, start: int, end: int, ended: re.Pattern[str] | None) -> bool:
+        norm = info.norm
         if ended is not None and ended.search(norm, end, end + _AFTER_REACH) is not None:
             return True
-        if self.time_cue is None:
+        starts, is_past = info.time_cues(self.present, self.past)
+        if not starts:
             return False
-        low = max(0, start - _SENTENCE_REACH)
-        for brk in _SENTENCE_BREAKS:
-            found = norm.rfind(brk, low, start)
-            if found >= 0:
-                low = max(low, found + len(brk))
-        last: re.Match[str] | None = None
-        for last in self.time_cue.finditer(norm, low, start):  # noqa: B007
-            pass
-        if last is None:  # no time word before: one later in the clause may say
-            clause_end = _NEXT_CLAUSE_BREAK.search(norm, end, end + _AFTER_REACH)
-            last = self.time_cue.search(
-                norm, end, clause_end.start() if clause_end else end + _AFTER_REACH
-            )
-        return last is not None and last.lastgroup == "past"
-
-
-def _time_cues(cues: Cues) -> re.Pattern[str] | None:
-    if not cues.past and not cues.present:
-        return None
-    parts = []
-    if cues.present:  # listed first: "刚才" must not lose to a past word inside it
-        parts.append(f"(?P<present>{_any_of(cues.present)})")
-    if cues.past:
-        parts.append(f"(?P<past>{_any_of(cues.past)})")
-    return re.compile("|".join(parts))
+        i = bisect.bisect_left(starts, start) - 1
+        low = max(info.sentence_start(start), start - _SENTENCE_REACH)
+        if i >= 0 and starts[i] >= low:  # the nearest time word before, in the sentence
+            return is_past[i]
+        i = bisect.bisect_left(starts, end)  # else the first one after, in the clause
+        limit = min(info.clause_end(end), end + _AFTER_REACH)
+        return i < len(starts) and starts[i] < limit and is_past[i]
 
 
 def _any_of(patterns: Iterable[str]) -> str:
@@ -439,55 +534,124 @@ def _any_of(patterns: Iterable[str]) -> str:
 
 
 def _optional(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    return re.compile(_any_of(patterns)) if patterns else None
+    """Any of the patterns, as a regex that finds the same places fast (see below)."""
+    if not patterns:
+        return None
+    branches: dict[str, list[str]] = {}
+    raw: list[str] = []
+    for pattern in patterns:
+        for alternative in _alternatives(pattern):
+            split = _first_literal(alternative)
+            if split is None:
+                raw.append(alternative)
+                continue
+            char, rest, word = split
+            look = f"(?<=\\b{re.escape(char)})" if word else ""
+            branches.setdefault(char, []).append(look + rest)
+    sources = [re.escape(c) + f"(?:{'|'.join(rests)})" for c, rests in branches.items()]
+    return re.compile("|".join(sources + [f"(?:{r})" for r in raw]))
 
 
-# --- building one fast regex from many patterns -------------------------------------------
+# --- finding many patterns fast -------------------------------------------------------------
 #
-# Python's regex engine tries every alternative at every position of the text, but skips
-# an alternative at once when its first character is a literal that differs from the
-# text's, and skips whole positions when every alternative starts with a literal. So the
-# patterns are split into top-level alternatives, leading non-capturing groups are
-# multiplied out ("(?:拿|提)着刀" -> "拿着刀", "提着刀"), "\bword" becomes "w(?<=\bw)ord",
-# and alternatives that start with the same character share one branch
-# ("着火|着火了|起火" -> "着(?:火|火了)|起火"). The order of alternatives that could
-# match at the same place is kept, so the combined regex matches exactly what the plain
-# alternation of all patterns would.
+# Python's regex engine tries every alternative of an alternation at every candidate
+# position, but it skips positions whose character cannot start any alternative, and it
+# skips an alternative at once when it starts with a literal character that differs from
+# the text's. So the patterns are split into top-level alternatives, leading non-capturing
+# groups are multiplied out ("(?:拿|提)着刀" -> "拿着刀", "提着刀"), and alternatives that
+# start with the same character share one branch ("着火|着急|起火" -> "着(?:火|急)|起火").
+# The branches go into a few separate regexes, so that each position is tried against few
+# branches: one for characters that are frequent in any Chinese text (many positions, few
+# branches), one for the other characters (many branches, few positions), one for
+# "\bword" patterns (tried only where a word starts) and one for patterns that do not
+# start with a literal. A named group in each branch tells which rule matched. Where two
+# regexes match at the same place, the rule that comes first in the policy takes it, as
+# the policy documentation promises.
 
-_SPECIAL = set("\\.^$*+?{}[]|()")
-_QUANTIFIERS = set("*+?{")
+_SPECIAL = frozenset("\\.^$*+?{}[]|()")
+_QUANTIFIERS = frozenset("*+?{")
 _MAX_EXPANSION = 64
+# About the 300 most frequent characters of written Chinese.
+_FREQUENT = frozenset(
+    "的一是不了在人有我他这个们中来上大为和国地到以说时要就出会可也你对生能而子那得于着下自之"
+    "年过发后作里用道行所然家种事成方多经么去法学如都同现当没动面起看定天分还进好小部其些主样理"
+    "心她本前开但因只从想实日军者意无力它与长把机十民第公此已工使情明性知全三又关点正业外将两高"
+    "间由问很最重并物手应战向头文体政美相见被利什二等产或新己制身果加西月话合回特代内信表化老给"
+    "世位次度门任常先海通教儿原东声提立及比员解水名真论处走义各入几口认条平系气题活更别打女变四"
+    "神总何电数安少报才结反受目太量再感建务做接必场件计管期市直资命山金指许统区保至队形社便空决"
+)
+_FINDER_KINDS = ("frequent", "other", "word", "raw")  # raw: does not start with a literal
 
 
-def _combined(
+def _finders(
     owners: Sequence[tuple[int, str]],
-) -> tuple[re.Pattern[str] | None, dict[int, set[str] | None]]:
-    emitted: list[str] = []
-    buckets: dict[str, list[str]] = {}
+) -> tuple[
+    list[re.Pattern[str]],
+    dict[str, tuple[re.Pattern[str], dict[str, int]]],
+    tuple[re.Pattern[str], dict[str, int]],
+    dict[int, set[str] | None],
+]:
+    """Build the matching machinery for ``(owner, pattern)`` pairs in policy order.
+
+    Returns the finders (regexes without groups, which together match wherever some
+    pattern matches); for each first character, a regex of the alternatives that can
+    start there, in policy order, with a named group per owner (so ``lastgroup`` tells
+    which owner matched first); the same for characters no literal alternative starts
+    with; and, per owner, the characters its matches can start with (``None``: any).
+    """
+    buckets: dict[str, dict[str, list[str]]] = {k: {} for k in _FINDER_KINDS}
+    starting: dict[str, list[tuple[int, str]]] = {}
+    raw: list[tuple[int, str]] = []
     first_chars: dict[int, set[str] | None] = {}
-
-    def flush() -> None:
-        for char, rests in buckets.items():
-            head = re.escape(char)
-            emitted.append(head + (rests[0] if len(rests) == 1 else f"(?:{'|'.join(rests)})"))
-        buckets.clear()
-
     for owner, pattern in owners:
         chars = first_chars.setdefault(owner, set())
         for alternative in _alternatives(pattern):
             split = _first_literal(alternative)
             if split is None:
-                flush()
-                emitted.append(f"(?:{alternative})")
+                buckets["raw"].setdefault("", []).append(alternative)
+                raw.append((owner, alternative))
+                for entries in starting.values():
+                    entries.append((owner, alternative))
                 first_chars[owner] = None
                 continue
-            char, rest = split
-            buckets.setdefault(char, []).append(rest)
+            char, rest, word = split
+            kind = "word" if word else "frequent" if char in _FREQUENT else "other"
+            buckets[kind].setdefault(char, []).append(rest)
+            if char not in starting:
+                starting[char] = list(raw)
+            starting[char].append((owner, alternative))
             if chars is not None:
                 chars.add(char)
-    flush()
-    trigger = re.compile("|".join(emitted)) if emitted else None
-    return trigger, first_chars
+    finders = []
+    for kind, branches in buckets.items():
+        if not branches:
+            continue
+        if kind == "raw":
+            source = _any_of(branches[""])
+        else:
+            source = "|".join(
+                re.escape(char) + (rests[0] if len(rests) == 1 else f"(?:{'|'.join(rests)})")
+                for char, rests in branches.items()
+            )
+            source = rf"\b(?:{source})" if kind == "word" else source
+        finders.append(re.compile(source))
+    return (
+        finders,
+        {char: _named(entries) for char, entries in starting.items()},
+        _named(raw),
+        first_chars,
+    )
+
+
+def _named(entries: Sequence[tuple[int, str]]) -> tuple[re.Pattern[str], dict[str, int]]:
+    """One regex of the alternatives in order, with a named group per run of one owner."""
+    names: dict[str, int] = {}
+    groups = []
+    for owner, run in itertools.groupby(entries, key=lambda entry: entry[0]):
+        name = f"g{len(names)}"
+        names[name] = owner
+        groups.append(f"(?P<{name}>{_any_of(alternative for _, alternative in run)})")
+    return re.compile("|".join(groups) if groups else "(?!)"), names
 
 
 def _alternatives(pattern: str) -> list[str]:
@@ -518,16 +682,17 @@ def _expand(alternative: str) -> list[str]:
     return out
 
 
-def _first_literal(alternative: str) -> tuple[str, str] | None:
-    """``(c, rest)`` when the alternative always starts with the literal character ``c``."""
-    if alternative.startswith("\\b") and len(alternative) > 2:
-        char = alternative[2]
-        if (char.isascii() and char.isalnum()) and alternative[3:4] not in _QUANTIFIERS:
-            return char, f"(?<=\\b{re.escape(char)}){alternative[3:]}"
+def _first_literal(alternative: str) -> tuple[str, str, bool] | None:
+    """``(c, rest, word)`` when the alternative always starts with the literal character ``c``
+    (``word``: it must also start a word, ``\\bc...``)."""
+    if alternative.startswith("\\b"):
+        char = alternative[2:3]
+        if char.isascii() and char.isalnum() and alternative[3:4] not in _QUANTIFIERS:
+            return char, alternative[3:], True
         return None
     if not alternative or alternative[0] in _SPECIAL or alternative[1:2] in _QUANTIFIERS:
         return None
-    return alternative[0], alternative[1:]
+    return alternative[0], alternative[1:], False
 
 
 def _split_top(pattern: str) -> list[str]:

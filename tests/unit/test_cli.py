@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 import lianfang as lf
 from lianfang import stats
 from lianfang.cli import main
+from lianfang.demo import ProgressBar
 from lianfang.testing import make_directory
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -57,6 +59,23 @@ def test_demo_in_chinese_shows_progress_lines_on_a_pipe(capsys: pytest.CaptureFi
     lines = err.splitlines()
     assert lines[0].startswith("模拟中: 0/") and "(100%)" in lines[-2]
     assert lines[-1].startswith("模拟完成")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_redraws_one_line_on_a_terminal() -> None:
+    stream = Terminal()
+    bar = ProgressBar(stream, "simulating", width=10)
+    for done in (0, 1, 1, 5, 10):
+        bar(done, 10)
+    bar.finish("done")
+    text = stream.getvalue()
+    assert text.count("\r") == 4  # 0, 10, 50 and 100 %: an unchanged figure is not redrawn
+    assert "\rsimulating [█████·····]  50% 5/10" in text
+    assert "\ndone (" in text and text.endswith(" s)\n")
 
 
 def test_the_demo_figures_are_the_journals_figures(
@@ -189,10 +208,11 @@ def test_route_turns_report_lines_into_decision_lines(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     reports = tmp_path / "reports.jsonl"
+    evening = "2021-01-12T21:05:00+08:00"
     lines = [
-        {"id": "R-1", "received_at": "2021-01-12T21:05:00+08:00", "text": "东门社区3号楼有人聚众赌博",
+        {"id": "R-1", "received_at": evening, "text": "东门社区3号楼有人聚众赌博",
          "channel": "volunteer", "reporter_id": "V-0042"},
-        {"id": "R-2", "received_at": "2021-01-12T21:06:00+08:00", "text": "开锁。", "community_id": "C-09"},
+        {"id": "R-2", "received_at": evening, "text": "开锁。", "community_id": "C-09"},
     ]  # fmt: skip
     reports.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8"

@@ -1,4 +1,4 @@
-"""The Pingtan scenario: the seed case's mix, reproducibility, realistic texts, and the simulator."""
+"""The Pingtan scenario: the seed case's mix, reproducibility, realistic texts, the simulator."""
 
 from __future__ import annotations
 

@@ -202,6 +202,14 @@ def test_an_index_without_geometry_and_points_that_are_not_numbers_locate_nowher
     assert index.locate(0.5, math.inf) is None
 
 
+def test_a_sliver_of_an_area_gets_a_grid_of_reasonable_size() -> None:
+    sliver = [(0.0, 0.0), (100.0, 0.0), (100.0, 1e-9), (0.0, 1e-9), (0.0, 0.0)]
+    index = PolygonIndex.build([("sliver", [[sliver]])])
+    assert index.stats()["cells"] <= 1 << 21
+    assert index.locate(50.0, 5e-10) == "sliver"
+    assert index.locate(50.0, 2e-9) is None
+
+
 def test_an_unclosed_ring_is_closed_implicitly() -> None:
     index = PolygonIndex.build([("A", [[[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]]])])
     assert index.locate(0.5, 0.5) == "A"
