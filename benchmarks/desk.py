@@ -81,7 +81,8 @@ def bench_receive(directory: lf.Directory, folder: Path, count: int) -> None:
             rates.append(count / (time.perf_counter() - begin))
             events = journal.version
     print(
-        f"Desk.receive_many, {count:,} reports via SQLite: {statistics.median(rates):>10,.0f} reports/s "
+        f"Desk.receive_many, {count:,} reports via SQLite: "
+        f"{statistics.median(rates):>10,.0f} reports/s "
         f"(median of {len(rates)}; {events:,} events, duplicates linked)"
     )
     single = reports[:2000]
@@ -139,7 +140,8 @@ def bench_restore(directory: lf.Directory, folder: Path, events: int) -> None:
         current, _peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(
-        f"  memory held by the restored desk: {current / 2**20:,.0f} MiB ({len(desk.incidents()):,} incidents)"
+        f"  memory held by the restored desk: {current / 2**20:,.0f} MiB "
+        f"({len(desk.incidents()):,} incidents)"
     )
 
 

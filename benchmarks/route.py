@@ -23,8 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import lianfang as lf  # noqa: E402
-from directory_load import generate  # noqa: E402
+from directory_load import generate
+
+import lianfang as lf
 
 TEXTS = [
     "有人打架，有人流血",

@@ -19,7 +19,12 @@ from lianfang.triage import triage_text
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "triage_corpus.jsonl"
 ORDER = [Kind.EMERGENCY, Kind.CLUE, Kind.NON_EMERGENCY, Kind.INFO]
-SHORT = {Kind.EMERGENCY: "EMERG", Kind.CLUE: "CLUE", Kind.NON_EMERGENCY: "NON_EM", Kind.INFO: "INFO"}
+SHORT = {
+    Kind.EMERGENCY: "EMERG",
+    Kind.CLUE: "CLUE",
+    Kind.NON_EMERGENCY: "NON_EM",
+    Kind.INFO: "INFO",
+}
 
 
 def main(argv: list[str]) -> None:

@@ -44,7 +44,9 @@ reports = [
         community_id=east_gate.id,
     ),
     # A municipal matter goes to the partner agency that takes its category.
-    lf.Report(id="R-4", received_at=evening, text=f"{east_gate.name}路灯坏了好几天", category="600200"),
+    lf.Report(
+        id="R-4", received_at=evening, text=f"{east_gate.name}路灯坏了好几天", category="600200"
+    ),
     # No place at all: the command center takes it.
     lf.Report(id="R-5", received_at=evening, text="I lost my wallet somewhere on the island"),
 ]

@@ -5,6 +5,12 @@ guards first, then appends events to the journal and only after the journal has
 accepted them folds them into memory. A rejected command raises and records nothing;
 a crashed process loses nothing the journal acknowledged; :meth:`Desk.restore` replays
 the journal into exactly the same state.
+
+The volunteer network (recruitment and screening, bulletins and relays, site check-ins,
+volunteer alerts) lives in the same journal: its events are folded by
+:func:`lianfang.network.apply_network` into the desk's :class:`~lianfang.network.Network`,
+under the same rule — guards first, then the journal, then the fold. What a person may
+see is decided by :mod:`lianfang.privacy` (:meth:`Desk.view`).
 """
 
 from __future__ import annotations
@@ -13,12 +19,30 @@ import datetime as dt
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import attrs
 
+from lianfang._masks import mask_text
+from lianfang.alerts import (
+    AlertCheck,
+    Neighbourhood,
+    alert_suitability,
+    check_can_answer,
+    nearest_volunteers,
+)
+from lianfang.bulletins import (
+    BulletinRecord,
+    BulletinStats,
+    audience_of,
+    bulletin_stats,
+    check_can_read,
+    check_can_relay,
+    check_can_withdraw,
+)
+from lianfang.checkins import Overdue, SiteWatch, overdue_check_ins, reminders_due
 from lianfang.directory import Directory
 from lianfang.errors import (
     AccessDeniedError,
@@ -30,6 +54,17 @@ from lianfang.errors import (
 from lianfang.events import (
     SYSTEM,
     AgencyDeclined,
+    AlertAccepted,
+    AlertDeclined,
+    Bulletin,
+    BulletinPublished,
+    BulletinRead,
+    BulletinRelayed,
+    BulletinWithdrawn,
+    CheckInRecorded,
+    CheckInsStarted,
+    CheckInStatus,
+    CredentialRecorded,
     Event,
     FeedbackRecorded,
     FollowUpRecorded,
@@ -42,10 +77,21 @@ from lianfang.events import (
     IncidentResolved,
     IncidentRetriaged,
     IncidentRouted,
+    MessageDelivered,
+    MessageFailed,
+    NetworkEvent,
     NotificationDelivered,
     NotificationFailed,
     Outcome,
     ReportReceived,
+    ScreeningApproved,
+    ScreeningRejected,
+    ScreeningSide,
+    VolunteerApplied,
+    VolunteerReinstated,
+    VolunteerRetired,
+    VolunteersAlerted,
+    VolunteerSuspended,
     decode,
     encode,
 )
@@ -61,13 +107,47 @@ from lianfang.incident import (
     fold_opening,
 )
 from lianfang.journal import Journal, MemoryJournal
-from lianfang.model import GeoPoint, Kind, Priority, Report
-from lianfang.outbox import Notification, notifications_for
+from lianfang.model import (
+    Channel,
+    GeoPoint,
+    Kind,
+    Phone,
+    Priority,
+    Report,
+    VolunteerRole,
+    VolunteerStatus,
+)
+from lianfang.network import Network, apply_network
+from lianfang.network_policy import NetworkPolicy
+from lianfang.outbox import Notification, Topic, notifications_for
 from lianfang.policy import Policy
+from lianfang.privacy import (
+    View,
+    Viewer,
+    bulletin_as_seen,
+    check_viewer,
+    incident_as_seen,
+    member_as_seen,
+    sees_incident,
+    sees_notification,
+    viewer_for,
+)
+from lianfang.roster import (
+    Coverage,
+    CredentialDue,
+    Member,
+    Roster,
+    check_can_approve,
+    check_can_reinstate,
+    check_can_reject,
+    check_can_retire,
+    check_can_suspend,
+    coverage,
+)
 from lianfang.routing import Router
 from lianfang.triage import Classifier
 
-__all__ = ["Desk", "DuplicateRule"]
+__all__ = ["CheckInResult", "Desk", "DuplicateRule"]
 
 _URGENCY = {Kind.EMERGENCY: 0, Kind.CLUE: 1, Kind.NON_EMERGENCY: 2, Kind.INFO: 3}
 
@@ -86,6 +166,15 @@ class DuplicateRule:
     kinds: frozenset[Kind] = frozenset({Kind.EMERGENCY, Kind.NON_EMERGENCY, Kind.CLUE})
 
 
+@attrs.frozen
+class CheckInResult:
+    """What a check-in recorded: the site's watch, and the incident its report opened or
+    joined (None for a normal check-in)."""
+
+    site: SiteWatch
+    incident: Incident | None = None
+
+
 _CELL_DEG = 0.01  # about 1 km: a radius search looks at the 3 x 3 cells around a point
 
 
@@ -100,8 +189,9 @@ class _State:
     that a batch the journal refused can be rolled back.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, network: Network) -> None:
         self.version = 0
+        self.network = network
         self.incidents: dict[str, Incident] = {}
         self.by_report: dict[str, str] = {}  # every report id → its incident
         self.load: Counter[str] = Counter()  # assignee → open incidents owned
@@ -115,7 +205,10 @@ class _State:
 
     # --- folding ---------------------------------------------------------------------------
 
-    def apply(self, position: int, event: Event) -> None:
+    def apply(self, position: int, event: Event | NetworkEvent) -> None:
+        if isinstance(event, NetworkEvent):
+            self._apply_network(position, event)
+            return
         before = self.incidents.get(event.incident_id)
         if isinstance(event, ReportReceived):
             self._set(self._pending, event.incident_id, event)
@@ -144,6 +237,39 @@ class _State:
         for note in notifications_for(position, event, before.owner_id if before else None):
             self._set(self.outbox, note.id, note)
         self._set_version(position)
+
+    def _apply_network(self, position: int, event: NetworkEvent) -> None:
+        if isinstance(event, MessageDelivered):
+            self._set(self.outbox, event.notification_id, None)
+        elif isinstance(event, MessageFailed):
+            entry = self.outbox.get(event.notification_id)
+            if entry is not None:
+                self._set(
+                    self.outbox,
+                    entry.id,
+                    attrs.evolve(entry, attempts=entry.attempts + 1, last_error=event.error),
+                )
+        network = apply_network(self.network, event)
+        if network is not self.network:
+            self._set_attr("network", network)
+        if isinstance(event, VolunteerSuspended | VolunteerRetired):
+            # Someone out of the network is told nothing more, not even what was queued.
+            gone = event.volunteer_id
+            self._drop_pending(
+                lambda n: (
+                    n.recipient_id == gone and n.topic in (Topic.BULLETIN, Topic.VOLUNTEER_ALERT)
+                )
+            )
+        elif isinstance(event, BulletinWithdrawn):
+            withdrawn = event.bulletin_id
+            self._drop_pending(lambda n: n.topic is Topic.BULLETIN and n.subject_id == withdrawn)
+        for note in notifications_for(position, event, None):
+            self._set(self.outbox, note.id, note)
+        self._set_version(position)
+
+    def _drop_pending(self, matches: Callable[[Notification], bool]) -> None:
+        for entry in [n for n in self.outbox.values() if matches(n)]:
+            self._set(self.outbox, entry.id, None)
 
     def _replace(self, before: Incident | None, after: Incident) -> None:
         self._set(self.incidents, after.id, after)
@@ -209,6 +335,11 @@ class _State:
         # and a leftover entry is harmless for the same reason.
         heapq.heappush(self.due, (due, incident_id))
 
+    def _set_attr(self, name: str, value: Any) -> None:
+        if self._undo is not None:
+            self._undo.append(("attr", name, getattr(self, name)))
+        setattr(self, name, value)
+
     def _set_version(self, version: int) -> None:
         if self._undo is not None:
             self._undo.append(("version", self.version))
@@ -250,6 +381,8 @@ class _State:
                 del counter[key]
         elif op == "version":
             self.version = entry[1]
+        elif op == "attr":
+            setattr(self, entry[1], entry[2])
 
 
 _MISSING = object()
@@ -263,6 +396,8 @@ class Desk:
     journal that already holds events replays them first (see :meth:`restore`).
 
     Times are always parameters (``at=``, ``now=``) and must be timezone-aware.
+    ``network_policy`` sets the volunteer network's targets, credentials, alert and
+    check-in rules (default: :func:`~lianfang.network_policy.default_network_policy`).
     """
 
     def __init__(
@@ -274,6 +409,7 @@ class Desk:
         classifier: Classifier | None = None,
         router: Router | None = None,
         duplicates: DuplicateRule | None = DuplicateRule(),
+        network_policy: NetworkPolicy | None = None,
     ) -> None:
         self.directory = directory
         self.router = (
@@ -281,7 +417,9 @@ class Desk:
         )
         self.journal: Journal = journal if journal is not None else MemoryJournal()
         self.duplicates = duplicates
-        self._state = _State()
+        self._state = _State(Network.start(directory, network_policy))
+        self.network_policy = self._state.network.policy
+        self._neighbourhood: Neighbourhood | None = None
         self.refresh()
 
     @classmethod
@@ -314,13 +452,19 @@ class Desk:
             raise UnknownIdError("incident", incident_id)
         return found
 
-    def open_incidents(self) -> tuple[Incident, ...]:
-        """Incidents not yet resolved, oldest first."""
-        return tuple(i for i in self._state.incidents.values() if i.is_open)
+    def open_incidents(self, *, viewer: Viewer | str | None = None) -> tuple[Incident, ...]:
+        """Incidents not yet resolved, oldest first (as ``viewer`` may see them, if given)."""
+        found = tuple(i for i in self._state.incidents.values() if i.is_open)
+        return found if viewer is None else self._as_seen(viewer, found)
 
-    def incidents(self) -> tuple[Incident, ...]:
-        """Every incident, in the order they were opened."""
-        return tuple(self._state.incidents.values())
+    def incidents(self, *, viewer: Viewer | str | None = None) -> tuple[Incident, ...]:
+        """Every incident, in the order they were opened (as ``viewer`` may see them, if given)."""
+        found = tuple(self._state.incidents.values())
+        return found if viewer is None else self._as_seen(viewer, found)
+
+    def _as_seen(self, viewer: Viewer | str, incidents: Sequence[Incident]) -> tuple[Incident, ...]:
+        checked = self._checked_viewer(viewer)
+        return tuple(incident_as_seen(checked, i) for i in incidents if sees_incident(checked, i))
 
     def load(self) -> dict[str, int]:
         """Open incidents owned, per assignee."""
@@ -332,7 +476,7 @@ class Desk:
         return tuple(
             (stored.position, event)
             for stored in self.journal.read()
-            if (event := decode(stored)).incident_id == wanted
+            if isinstance(event := decode(stored), Event) and event.incident_id == wanted
         )
 
     def reporter_of(self, incident_id: str, *, viewer_id: str) -> str | None:
@@ -359,12 +503,19 @@ class Desk:
             insiders.add(self.directory.zone(incident.decision.zone_id).leader_id)
         return insiders
 
-    def outbox(self) -> tuple[Notification, ...]:
-        """Notifications not yet delivered, oldest first, with how often delivery failed."""
-        return tuple(self._state.outbox.values())
+    def outbox(self, *, viewer: Viewer | str | None = None) -> tuple[Notification, ...]:
+        """Notifications not yet delivered, oldest first, with how often delivery failed.
+
+        With ``viewer``, only what they may see: everything for officers, else their own.
+        """
+        found = tuple(self._state.outbox.values())
+        if viewer is None:
+            return found
+        checked = self._checked_viewer(viewer)
+        return tuple(n for n in found if sees_notification(checked, n))
 
     def due_for_callback(self) -> tuple[Incident, ...]:
-        """Resolved incidents with a known reporter whose satisfaction is not recorded yet (回访)."""
+        """Resolved incidents with a known reporter and no satisfaction recorded yet (回访)."""
         return tuple(
             i
             for i in self._state.incidents.values()
@@ -516,7 +667,8 @@ class Desk:
         self.directory.agency(agency_id)
         if incident.kind in (Kind.EMERGENCY, Kind.CLUE):
             raise IllegalTransitionError(
-                f"incident {incident.id!r} is {incident.kind.value}: police matters stay with the police"
+                f"incident {incident.id!r} is {incident.kind.value}: "
+                "police matters stay with the police"
             )
         if incident.agency_id is not None:
             raise IllegalTransitionError(
@@ -543,7 +695,7 @@ class Desk:
     def record_follow_up(
         self, incident_id: str, *, step: FollowUpStep, by: str, at: dt.datetime, note: str = ""
     ) -> Incident:
-        """Record a follow-up step (verification, stake-out, joint operation) on an open incident."""
+        """Record a follow-up step (verification, stake-out, joint operation) on an open matter."""
         incident = self._actionable(incident_id, by, at, "follow up")
         return self._commit(FollowUpRecorded(incident.id, at, by, step, note))
 
@@ -563,26 +715,39 @@ class Desk:
         check_not_before(incident, _aware(at), "record feedback on")
         return self._commit(FeedbackRecorded(incident.id, at, by, satisfaction, comment))
 
-    def tick(self, now: dt.datetime) -> list[IncidentEscalated]:
-        """Escalate every incident whose acknowledgement deadline has passed by ``now``.
+    def tick(self, now: dt.datetime) -> list[Event | NetworkEvent]:
+        """Escalate every incident whose acknowledgement deadline has passed by ``now``,
+        and remind every watched site that missed its check-in.
 
         Each overdue owner is replaced by the next rung of the ladder, with a fresh
-        deadline counted from the missed one. Returns the new events; calling it again
-        with the same ``now`` records nothing.
+        deadline counted from the missed one (:class:`IncidentEscalated`). A site whose
+        check-in is late by the network policy's grace has its contact reminded; later
+        its liaison officers are told (:class:`~lianfang.events.CheckInReminded`).
+        Returns the new events; calling it again with the same ``now`` records nothing.
         """
         _aware(now)
         state = self._state
-        events: list[IncidentEscalated] = []
+        events: list[Event | NetworkEvent] = []
         owners: dict[str, Incident] = {}
         while state.due and state.due[0][0] <= now:
             due, incident_id = heapq.heappop(state.due)
             incident = owners.get(incident_id) or state.incidents.get(incident_id)
             if incident is None or incident.due_at != due or not incident.is_open:
                 continue  # a stale entry: acknowledged, reassigned or resolved since
-            for event in self._escalations(incident, now):
-                events.append(event)
-                incident = apply(incident, event)
+            for escalation in self._escalations(incident, now):
+                events.append(escalation)
+                incident = apply(incident, escalation)
             owners[incident_id] = incident
+        policy = self.network_policy
+        events.extend(
+            reminders_due(
+                state.network.book,
+                self.directory,
+                now,
+                grace=policy.check_in_grace,
+                escalate_after=policy.check_in_escalate_after,
+            )
+        )
         if events:
             with state.staged():
                 start = state.version
@@ -608,14 +773,565 @@ class Desk:
     def mark_delivered(self, notification_id: str, *, at: dt.datetime) -> None:
         """The host delivered an outbox entry; it leaves the outbox."""
         entry = self._notification(notification_id)
+        if entry.incident_id is None:
+            self._record(
+                [
+                    MessageDelivered(
+                        _aware(at), SYSTEM, notification_id, entry.recipient_id, entry.subject_id
+                    )
+                ]
+            )
+            return
         self._commit(NotificationDelivered(entry.incident_id, _aware(at), SYSTEM, notification_id))
 
     def mark_failed(self, notification_id: str, *, at: dt.datetime, error: str = "") -> None:
         """Delivery failed; the entry stays in the outbox with one more attempt counted."""
         entry = self._notification(notification_id)
+        if entry.incident_id is None:
+            self._record([MessageFailed(_aware(at), SYSTEM, notification_id, error)])
+            return
         self._commit(
             NotificationFailed(entry.incident_id, _aware(at), SYSTEM, notification_id, error)
         )
+
+    # --- the volunteer network: reading -------------------------------------------------------
+
+    @property
+    def network(self) -> Network:
+        """The volunteer network as folded so far: roster, bulletins, check-ins."""
+        return self._state.network
+
+    @property
+    def roster(self) -> Roster:
+        """Every volunteer and applicant, as folded so far."""
+        return self._state.network.roster
+
+    def member(self, volunteer_id: str) -> Member:
+        """One volunteer or applicant on the roster."""
+        return self.roster.member(volunteer_id)
+
+    def members(
+        self,
+        *,
+        viewer: Viewer | str | None = None,
+        status: VolunteerStatus | None = None,
+        community_id: str | None = None,
+        role: VolunteerRole | None = None,
+    ) -> tuple[Member, ...]:
+        """Roster entries matching every given criterion (as ``viewer`` may see them)."""
+        found = self.roster.select(status=status, community_id=community_id, role=role)
+        return found if viewer is None else self._members_as_seen(viewer, found)
+
+    def awaiting_screening(
+        self, community_id: str | None = None, *, viewer: Viewer | str | None = None
+    ) -> tuple[Member, ...]:
+        """Applicants whose screening is not finished, oldest first."""
+        found = self.roster.awaiting_screening(community_id)
+        return found if viewer is None else self._members_as_seen(viewer, found)
+
+    def _members_as_seen(
+        self, viewer: Viewer | str, members: Sequence[Member]
+    ) -> tuple[Member, ...]:
+        checked = self._checked_viewer(viewer)
+        return tuple(seen for m in members if (seen := member_as_seen(checked, m)) is not None)
+
+    def credentials_due(
+        self, now: dt.datetime, *, within: dt.timedelta | None = None
+    ) -> tuple[CredentialDue, ...]:
+        """Active volunteers' credentials that are missing, expired or expiring soon."""
+        return self.roster.credentials_due(_aware(now), within=within)
+
+    def coverage(self, *, at: dt.datetime | None = None) -> Coverage:
+        """Every gap against the network policy's targets, and the network's totals.
+
+        With ``at``, volunteers whose credentials have expired by then do not count.
+        """
+        return coverage(self.roster, at=None if at is None else _aware(at))
+
+    def current_directory(self, at: dt.datetime | None = None) -> Directory:
+        """The desk's directory with its volunteers as the roster has them now; with ``at``,
+        volunteers whose credentials block routing then are exported as suspended.
+        Build a new :class:`~lianfang.routing.Router` (or desk) on it to route with them."""
+        return self.roster.to_directory(self.directory, None if at is None else _aware(at))
+
+    def bulletin(self, bulletin_id: str) -> BulletinRecord:
+        """A published bulletin and what became of it."""
+        return self.network.bulletin(bulletin_id)
+
+    def bulletins(
+        self, *, viewer: Viewer | str | None = None, live_at: dt.datetime | None = None
+    ) -> tuple[BulletinRecord, ...]:
+        """Bulletins in publishing order; with ``live_at`` only those current and not
+        withdrawn then; with ``viewer`` only what they may see."""
+        found = [
+            r for r in self.network.board.values() if live_at is None or r.is_live(_aware(live_at))
+        ]
+        if viewer is None:
+            return tuple(found)
+        checked = self._checked_viewer(viewer)
+        roster = self.roster
+        return tuple(
+            seen for r in found if (seen := bulletin_as_seen(checked, r, roster)) is not None
+        )
+
+    def bulletin_stats(self, bulletin_id: str) -> BulletinStats:
+        """Delivered, read, relayed, estimated reach and each community's share reached."""
+        return bulletin_stats(self.bulletin(bulletin_id), self.roster)
+
+    def check_in_watch(self, site_id: str) -> SiteWatch:
+        """A watched site: when its next check-in is due, what it last said."""
+        return self.network.book.watch(site_id)
+
+    def overdue_check_ins(self, now: dt.datetime) -> tuple[Overdue, ...]:
+        """Watched sites whose check-in is late by at least the policy's grace at ``now``."""
+        return overdue_check_ins(
+            self.network.book, _aware(now), grace=self.network_policy.check_in_grace
+        )
+
+    def alert_check(self, incident_id: str) -> AlertCheck:
+        """Whether an incident may alert volunteers, and why."""
+        return alert_suitability(self.incident(incident_id), self.network_policy)
+
+    # --- the volunteer network: recruitment and screening ----------------------------------
+
+    def record_application(
+        self,
+        *,
+        volunteer_id: str,
+        name: str,
+        role: VolunteerRole | str,
+        community_id: str,
+        at: dt.datetime,
+        by: str | None = None,
+        phone: Phone | str | None = None,
+        referred_by: str | None = None,
+        location: GeoPoint | None = None,
+    ) -> Member:
+        """A person applies to join the network (``by`` who entered it; default themselves).
+
+        They are an applicant until a cadre of the community and its liaison officer have
+        both approved (:meth:`approve_volunteer`).
+        """
+        _aware(at)
+        problems = []
+        if not isinstance(volunteer_id, str) or not volunteer_id.strip():
+            problems.append(f"volunteer_id: must be a non-empty string, not {volunteer_id!r}")
+        if not isinstance(name, str) or not name.strip():
+            problems.append("name: must be a non-empty string")
+        try:
+            role = VolunteerRole(role)
+        except ValueError:
+            choices = ", ".join(repr(r.value) for r in VolunteerRole)
+            problems.append(f"role: {role!r} is not one of {choices}")
+        if isinstance(phone, str):
+            phone = Phone(phone) if phone.strip() else None
+        elif phone is not None and not isinstance(phone, Phone):
+            problems.append(f"phone: must be a phone number string, not {phone!r}")
+        if location is not None and not isinstance(location, GeoPoint):
+            problems.append(f"location: must be a lianfang GeoPoint, not {location!r}")
+        if problems:
+            raise InvalidValueError(problems)
+        self.directory.community(community_id)
+        if volunteer_id in self.roster or self._is_organisation(volunteer_id):
+            raise IllegalTransitionError(f"the id {volunteer_id!r} is already taken")
+        if referred_by is not None and not (
+            referred_by in self.roster or self._is_organisation(referred_by)
+        ):
+            raise UnknownIdError("referrer", referred_by)
+        assert isinstance(role, VolunteerRole)
+        self._record(
+            [
+                VolunteerApplied(
+                    at,
+                    volunteer_id if by is None else by,
+                    volunteer_id,
+                    name,
+                    role,
+                    community_id,
+                    phone,
+                    referred_by,
+                    location,
+                )
+            ]
+        )
+        return self.roster.member(volunteer_id)
+
+    def approve_volunteer(self, volunteer_id: str, *, by: str, at: dt.datetime) -> Member:
+        """One side of the screening approves: a cadre of the applicant's community, or its
+        liaison officer. With both sides the volunteer becomes active."""
+        member = self._member_at(volunteer_id, at, "approve")
+        side = self._screening_side(member, by)
+        check_can_approve(member, side)
+        self._record([ScreeningApproved(at, by, volunteer_id, side)])
+        return self.roster.member(volunteer_id)
+
+    def reject_volunteer(
+        self, volunteer_id: str, *, by: str, at: dt.datetime, reason: str
+    ) -> Member:
+        """Either screener rejects an applicant, saying why; the application is closed."""
+        member = self._member_at(volunteer_id, at, "reject")
+        side = self._screening_side(member, by)
+        check_can_reject(member)
+        _reason(reason, "reason: say why the applicant is rejected")
+        self._record([ScreeningRejected(at, by, volunteer_id, side, reason)])
+        return self.roster.member(volunteer_id)
+
+    def suspend_volunteer(
+        self, volunteer_id: str, *, by: str, at: dt.datetime, reason: str
+    ) -> Member:
+        """An officer suspends an active volunteer: no routing, no deliveries, no alerts."""
+        member = self._member_at(volunteer_id, at, "suspend")
+        self._check_officer(by, f"suspend volunteer {volunteer_id!r}")
+        check_can_suspend(member)
+        _reason(reason, "reason: say why the volunteer is suspended")
+        self._record([VolunteerSuspended(at, by, volunteer_id, reason)])
+        return self.roster.member(volunteer_id)
+
+    def reinstate_volunteer(
+        self, volunteer_id: str, *, by: str, at: dt.datetime, note: str = ""
+    ) -> Member:
+        """An officer makes a suspended volunteer active again."""
+        member = self._member_at(volunteer_id, at, "reinstate")
+        self._check_officer(by, f"reinstate volunteer {volunteer_id!r}")
+        check_can_reinstate(member)
+        self._record([VolunteerReinstated(at, by, volunteer_id, note)])
+        return self.roster.member(volunteer_id)
+
+    def retire_volunteer(
+        self, volunteer_id: str, *, by: str, at: dt.datetime, reason: str = ""
+    ) -> Member:
+        """A volunteer leaves (or an applicant withdraws): by themselves or an officer. Final."""
+        member = self._member_at(volunteer_id, at, "retire")
+        if by != volunteer_id:
+            self._check_officer(by, f"retire volunteer {volunteer_id!r}")
+        check_can_retire(member)
+        self._record([VolunteerRetired(at, by, volunteer_id, reason)])
+        return self.roster.member(volunteer_id)
+
+    def record_credential(
+        self,
+        volunteer_id: str,
+        *,
+        credential: str,
+        expires_at: dt.datetime,
+        by: str,
+        at: dt.datetime,
+    ) -> Member:
+        """An officer or a cadre of the community checked a credential, valid until
+        ``expires_at``; recording it again with a later expiry renews it."""
+        member = self._member_at(volunteer_id, at, "record a credential of")
+        if (
+            not (self._is_officer(by) or self._is_community_cadre(by, member.community_id))
+            or by == volunteer_id
+        ):
+            raise IllegalTransitionError(
+                f"{by!r} cannot record credentials of {volunteer_id!r}: only an officer or "
+                f"a cadre of community {member.community_id!r} can"
+            )
+        _reason(credential, "credential: name the credential, e.g. 'security_licence'")
+        if not isinstance(expires_at, dt.datetime) or expires_at.utcoffset() is None:
+            raise InvalidValueError(
+                [f"expires_at: must be a timezone-aware datetime, got {expires_at!r}"]
+            )
+        self._record([CredentialRecorded(at, by, volunteer_id, credential, expires_at)])
+        return self.roster.member(volunteer_id)
+
+    # --- the volunteer network: bulletins ------------------------------------------------------
+
+    def publish_bulletin(self, bulletin: Bulletin, *, by: str) -> BulletinRecord:
+        """An officer publishes a bulletin (at its ``issued_at``): one delivery per active
+        volunteer of its audience goes into the outbox."""
+        if not isinstance(bulletin, Bulletin):
+            raise InvalidValueError(
+                [f"bulletin: expected a lianfang Bulletin, got {type(bulletin).__name__}"]
+            )
+        self._check_officer(by, "publish bulletins")
+        if bulletin.id in self.network.board:
+            raise IllegalTransitionError(f"bulletin {bulletin.id!r} was already published")
+        for zone_id in bulletin.audience.zone_ids:
+            self.directory.zone(zone_id)
+        for community_id in bulletin.audience.community_ids:
+            self.directory.community(community_id)
+        recipients = audience_of(bulletin.audience, self.roster)
+        if not recipients:
+            raise IllegalTransitionError(
+                f"the audience of bulletin {bulletin.id!r} has no active volunteer"
+            )
+        self._record([BulletinPublished(bulletin.issued_at, by, bulletin, recipients)])
+        return self.bulletin(bulletin.id)
+
+    def record_read(self, bulletin_id: str, *, by: str, at: dt.datetime) -> BulletinRecord:
+        """A recipient acknowledges reading a bulletin (while it is current)."""
+        check_can_read(self.bulletin(bulletin_id), by, _aware(at))
+        self._record([BulletinRead(at, by, bulletin_id)])
+        return self.bulletin(bulletin_id)
+
+    def record_relay(
+        self,
+        bulletin_id: str,
+        *,
+        by: str,
+        at: dt.datetime,
+        estimated_reach: int | None = None,
+        note: str = "",
+    ) -> BulletinRecord:
+        """A recipient relayed a bulletin to their own contacts (转发), with an optional
+        estimate of how many people it reached. A relay counts as reading it."""
+        check_can_relay(self.bulletin(bulletin_id), by, _aware(at))
+        if estimated_reach is not None and (
+            isinstance(estimated_reach, bool)
+            or not isinstance(estimated_reach, int)
+            or estimated_reach < 0
+        ):
+            raise InvalidValueError(
+                [f"estimated_reach: must be a whole number ≥ 0, not {estimated_reach!r}"]
+            )
+        self._record([BulletinRelayed(at, by, bulletin_id, estimated_reach, note)])
+        return self.bulletin(bulletin_id)
+
+    def withdraw_bulletin(
+        self, bulletin_id: str, *, by: str, at: dt.datetime, reason: str
+    ) -> BulletinRecord:
+        """An officer withdraws a bulletin; deliveries not yet made are dropped."""
+        record = self.bulletin(bulletin_id)
+        self._check_officer(by, "withdraw bulletins")
+        check_can_withdraw(record)
+        _reason(reason, "reason: say why the bulletin is withdrawn")
+        if _aware(at) < record.bulletin.issued_at:
+            raise IllegalTransitionError(
+                f"cannot withdraw bulletin {bulletin_id!r} before it was issued "
+                f"({record.bulletin.issued_at.isoformat()})"
+            )
+        self._record([BulletinWithdrawn(at, by, bulletin_id, reason)])
+        return self.bulletin(bulletin_id)
+
+    # --- the volunteer network: check-ins ----------------------------------------------------
+
+    def start_check_ins(
+        self, *, by: str, at: dt.datetime, site_ids: Sequence[str] | None = None
+    ) -> tuple[SiteWatch, ...]:
+        """An officer starts watching sites' check-ins from ``at`` (default: every site with
+        a schedule not yet watched); each is first due one interval later."""
+        _aware(at)
+        self._check_officer(by, "start check-ins")
+        book = self.network.book
+        if site_ids is None:
+            ids = tuple(s for s in book.every if s not in book.watches)
+        else:
+            if isinstance(site_ids, str):
+                raise InvalidValueError([f"site_ids: expected an array of ids, not {site_ids!r}"])
+            ids = tuple(dict.fromkeys(site_ids))
+            for site_id in ids:
+                self.directory.site(site_id)
+                book.check_scheduled(site_id)
+                if site_id in book.watches:
+                    raise IllegalTransitionError(f"site {site_id!r} is already watched")
+        if not ids:
+            raise IllegalTransitionError("no site to start: every scheduled site is watched")
+        self._record([CheckInsStarted(at, by, ids)])
+        return tuple(self.network.book.watches[s] for s in ids)
+
+    def check_in(
+        self,
+        site_id: str,
+        *,
+        by: str,
+        at: dt.datetime,
+        status: CheckInStatus | str = CheckInStatus.NORMAL,
+        text: str = "",
+    ) -> CheckInResult:
+        """A site checks in (报备). With something to report, the text becomes a
+        :class:`~lianfang.model.Report` (channel ``check_in``) that is routed like any other.
+
+        ``by`` is the site's contact, an active volunteer of its community, or an officer.
+        """
+        _aware(at)
+        site = self.directory.site(site_id)
+        book = self.network.book
+        book.check_scheduled(site_id)
+        try:
+            status = CheckInStatus(status)
+        except ValueError:
+            choices = ", ".join(repr(s.value) for s in CheckInStatus)
+            raise InvalidValueError([f"status: {status!r} is not one of {choices}"]) from None
+        if not isinstance(text, str):
+            raise InvalidValueError([f"text: must be a string, not {type(text).__name__}"])
+        if status is CheckInStatus.TO_REPORT and not text.strip():
+            raise InvalidValueError(["text: a check-in with something to report must say what"])
+        member = self.roster.members.get(by)
+        if not (
+            by == site.contact_id
+            or self._is_officer(by)
+            or (
+                member is not None
+                and member.community_id == site.community_id
+                and member.status is VolunteerStatus.ACTIVE
+            )
+        ):
+            raise IllegalTransitionError(
+                f"{by!r} cannot check in for site {site_id!r}: only its contact "
+                f"({site.contact_id or 'none'}), an active volunteer of community "
+                f"{site.community_id!r} or an officer can"
+            )
+        watch = book.watches.get(site_id)
+        if watch is not None and watch.last_check_in_at is not None and at < watch.last_check_in_at:
+            raise IllegalTransitionError(
+                f"site {site_id!r} last checked in at {watch.last_check_in_at.isoformat()}, "
+                f"after {at.isoformat()}"
+            )
+        state = self._state
+        report: Report | None = None
+        if status is CheckInStatus.TO_REPORT:
+            number = (watch.check_ins if watch is not None else 0) + 1
+            report_id = f"CHK-{site_id}-{number}"
+            while report_id in state.by_report:  # an id the host used already
+                report_id += "+"
+            report = Report(
+                id=report_id,
+                received_at=at,
+                text=text,
+                channel=Channel.CHECK_IN,
+                reporter_id=by,
+                community_id=site.community_id,
+                address=site.name,
+            )
+        recorded = CheckInRecorded(
+            at, by, site_id, status, text, report.id if report is not None else None
+        )
+        start = state.version
+        events: list[Event | NetworkEvent] = [recorded]
+        with state.staged():
+            state.apply(start + 1, recorded)
+            if report is not None:
+                for event in self._events_for(report):
+                    events.append(event)
+                    state.apply(start + len(events), event)
+            self.journal.append([encode(e) for e in events], expected_version=start)
+        return CheckInResult(
+            self.network.book.watches[site_id],
+            self.incident(report.id) if report is not None else None,
+        )
+
+    # --- the volunteer network: alerts for suitable incidents ---------------------------------
+
+    def alert_volunteers(
+        self,
+        incident_id: str,
+        *,
+        by: str,
+        at: dt.datetime,
+        limit: int | None = None,
+        message: str | None = None,
+    ) -> Incident:
+        """Ask the nearest routable volunteers of the incident's community and its
+        neighbours to help (a missing person, a lost item, a search).
+
+        Only the owner or someone above them may; never for a clue or a dangerous scene
+        (see :meth:`alert_check`). At most the policy's ``alert_max_volunteers`` are
+        alerted per incident over all calls (``limit`` caps this call). ``message`` is
+        what they are told; by default the report's text with numbers masked.
+        """
+        incident = self._actionable(incident_id, by, at, "alert volunteers for")
+        check = alert_suitability(incident, self.network_policy)
+        if not check.suitable:
+            raise IllegalTransitionError(
+                f"incident {incident.id!r} may not alert volunteers: {check.explain('en')}"
+            )
+        community_id = incident.decision.community_id
+        if community_id is None:
+            raise IllegalTransitionError(
+                f"incident {incident.id!r} has no known place: nobody is near it"
+            )
+        room = self.network_policy.alert_max_volunteers - len(incident.alerted_ids)
+        if limit is not None:
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+                raise InvalidValueError([f"limit: must be a whole number ≥ 1, not {limit!r}"])
+            room = min(room, limit)
+        if room <= 0:
+            raise IllegalTransitionError(
+                f"incident {incident.id!r} has alerted {len(incident.alerted_ids)} volunteers, "
+                "the most the policy allows"
+            )
+        exclude = set(incident.alerted_ids)
+        if incident.report.reporter_id is not None:
+            exclude.add(incident.report.reporter_id)
+        chosen = nearest_volunteers(
+            self.roster,
+            self._neighbours(),
+            community_id=community_id,
+            at=at,
+            limit=room,
+            location=incident.report.location,
+            exclude=exclude,
+        )
+        if not chosen:
+            raise IllegalTransitionError(
+                f"no routable volunteer near incident {incident.id!r} is left to alert"
+            )
+        text = mask_text(incident.report.text) if message is None else message
+        if not isinstance(text, str):
+            raise InvalidValueError([f"message: must be a string, not {type(text).__name__}"])
+        return self._commit(VolunteersAlerted(incident.id, at, by, chosen, text))
+
+    def answer_alert(
+        self, incident_id: str, *, by: str, at: dt.datetime, accept: bool, note: str = ""
+    ) -> Incident:
+        """An alerted volunteer accepts (and is among ``incident.helper_ids``) or declines."""
+        incident = self.incident(incident_id)
+        check_can_answer(incident, by)
+        check_not_before(incident, _aware(at), "answer the alert for")
+        if not isinstance(accept, bool):
+            raise InvalidValueError([f"accept: must be true or false, not {accept!r}"])
+        if accept and not self.roster.is_routable(by, at):
+            raise IllegalTransitionError(f"{by!r} is no longer an active volunteer")
+        event: Event = (
+            AlertAccepted(incident.id, at, by, note)
+            if accept
+            else AlertDeclined(incident.id, at, by, note)
+        )
+        return self._commit(event)
+
+    def _neighbours(self) -> Neighbourhood:
+        if self._neighbourhood is None:
+            policy = self.network_policy
+            self._neighbourhood = Neighbourhood(
+                self.directory, adjacency_m=policy.adjacency_m, radius_m=policy.alert_radius_m
+            )
+        return self._neighbourhood
+
+    # --- privacy ---------------------------------------------------------------------------------
+
+    def viewer(self, viewer_id: str) -> Viewer:
+        """The :class:`~lianfang.privacy.Viewer` someone is, by the directory and roster."""
+        return viewer_for(self.directory, self.roster, viewer_id)
+
+    def view(self, viewer: Viewer | str) -> View:
+        """Everything ``viewer`` (a Viewer or an id) may see: incidents, roster entries,
+        bulletins and outbox entries, with what they may not see removed."""
+        checked = self._checked_viewer(viewer)
+        roster = self.roster
+        return View(
+            viewer=checked,
+            incidents=self._as_seen(checked, tuple(self._state.incidents.values())),
+            members=self._members_as_seen(checked, tuple(roster.members.values())),
+            bulletins=tuple(
+                seen
+                for r in self.network.board.values()
+                if (seen := bulletin_as_seen(checked, r, roster)) is not None
+            ),
+            notifications=tuple(
+                n for n in self._state.outbox.values() if sees_notification(checked, n)
+            ),
+        )
+
+    def _checked_viewer(self, viewer: Viewer | str) -> Viewer:
+        if isinstance(viewer, str):
+            return self.viewer(viewer)
+        if not isinstance(viewer, Viewer):
+            raise InvalidValueError(
+                [f"viewer: expected a lianfang Viewer or an id, got {type(viewer).__name__}"]
+            )
+        return check_viewer(viewer, self.directory, self.roster)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -659,6 +1375,69 @@ class Desk:
             state.apply(state.version + 1, event)
             self.journal.append([encode(event)], expected_version=state.version - 1)
         return state.incidents[event.incident_id]
+
+    def _record(self, events: Sequence[Event | NetworkEvent]) -> None:
+        state = self._state
+        start = state.version
+        with state.staged():
+            for offset, event in enumerate(events, start=1):
+                state.apply(start + offset, event)
+            self.journal.append([encode(e) for e in events], expected_version=start)
+
+    def _member_at(self, volunteer_id: str, at: dt.datetime, action: str) -> Member:
+        member = self.roster.member(volunteer_id)
+        _aware(at)
+        if member.status_since is not None and at < member.status_since:
+            raise IllegalTransitionError(
+                f"cannot {action} volunteer {volunteer_id!r} at {at.isoformat()}: their last "
+                f"change was at {member.status_since.isoformat()}"
+            )
+        return member
+
+    def _is_officer(self, person_id: str) -> bool:
+        try:
+            self.directory.officer(person_id)
+        except UnknownIdError:
+            return False
+        return True
+
+    def _check_officer(self, person_id: str, action: str) -> None:
+        if not self._is_officer(person_id):
+            raise IllegalTransitionError(f"{person_id!r} cannot {action}: only officers can")
+
+    def _is_organisation(self, person_id: str) -> bool:
+        """An officer, agency or the command center: ids a volunteer must not take."""
+        if person_id == self.directory.command_center.id or self._is_officer(person_id):
+            return True
+        try:
+            self.directory.agency(person_id)
+        except UnknownIdError:
+            return False
+        return True
+
+    def _is_community_cadre(self, person_id: str, community_id: str) -> bool:
+        listed = person_id in self.directory.community(community_id).cadre_ids
+        return (listed and self.roster.is_routable(person_id)) or self.roster.is_cadre_of(
+            person_id, community_id
+        )
+
+    def _screening_side(self, member: Member, by: str) -> ScreeningSide:
+        community = self.directory.community(member.community_id)
+        if by in community.liaison_officer_ids:
+            return ScreeningSide.LIAISON
+        if by != member.id and self._is_community_cadre(by, community.id):
+            return ScreeningSide.CADRE
+        cadres = ", ".join(community.cadre_ids) or "none listed"
+        officers = ", ".join(community.liaison_officer_ids) or "none"
+        raise IllegalTransitionError(
+            f"{by!r} cannot screen applicant {member.id!r}: only a cadre of community "
+            f"{community.id!r} ({cadres}) or its liaison officer ({officers}) can"
+        )
+
+
+def _reason(text: object, problem: str) -> None:
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidValueError([problem])
 
 
 def _aware(at: dt.datetime) -> dt.datetime:

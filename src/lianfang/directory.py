@@ -213,7 +213,7 @@ class Directory:
         return community_id in self._by_id["communities"]
 
     def describe(self, assignee_id: str) -> str:
-        """A readable name for any assignee id: the command center, an officer, volunteer or agency."""
+        """A readable name for any assignee id: command center, officer, volunteer or agency."""
         if assignee_id == self.command_center.id:
             return self.command_center.name
         for section in ("officers", "volunteers", "agencies"):

@@ -1,7 +1,9 @@
-"""Who is on duty when: dated shifts and weekly rotas, answered in constant time.
+"""Who is on duty when: dated shifts and weekly rotas, answered by a binary search.
 
-Built once per directory. Rotas become sorted minute-of-week intervals per officer;
-shifts stay dated intervals. A directory with neither has everyone on duty.
+Built once per directory. Each officer's rota slots are merged into one sorted tuple of
+minute-of-week boundaries, and their shifts into one sorted tuple of instants: an officer
+is on duty exactly when an odd number of boundaries lie at or before the moment. A
+directory with neither shifts nor rotas has everyone on duty.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import bisect
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 import attrs
 
@@ -18,7 +21,23 @@ from lianfang.errors import InvalidValueError
 from lianfang.model import Rota, Shift
 from lianfang.model.organisation import minute_of_week
 
-__all__ = ["DutyTable"]
+__all__ = ["DutyEdges", "DutyTable", "Moment"]
+
+T = TypeVar("T", int, dt.datetime)
+
+
+def _boundaries(intervals: Sequence[tuple[T, T]]) -> tuple[T, ...]:
+    """Merge half-open intervals and flatten them.
+
+    ``[(1, 3), (2, 5), (7, 8)]`` → ``(1, 5, 7, 8)``.
+    """
+    merged: list[list[T]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple(point for pair in merged for point in pair)
 
 
 @attrs.frozen
@@ -27,11 +46,8 @@ class DutyTable:
 
     tz: zoneinfo.ZoneInfo
     everyone: bool
-    _weekly: dict[str, tuple[tuple[int, int], ...]] = attrs.field(alias="weekly")
-    _dated: dict[str, tuple[tuple[dt.datetime, dt.datetime], ...]] = attrs.field(alias="dated")
-    # Every instant where someone's duty starts or ends: between two of them, nobody's changes.
-    _weekly_edges: tuple[int, ...] = attrs.field(alias="weekly_edges", default=())
-    _dated_edges: tuple[dt.datetime, ...] = attrs.field(alias="dated_edges", default=())
+    _weekly: dict[str, tuple[int, ...]] = attrs.field(alias="weekly")
+    _dated: dict[str, tuple[dt.datetime, ...]] = attrs.field(alias="dated")
 
     @classmethod
     def build(cls, timezone: str, shifts: Iterable[Shift], rotas: Iterable[Rota]) -> DutyTable:
@@ -41,14 +57,21 @@ class DutyTable:
             weekly[rota.officer_id].extend(rota.week_intervals())
         for shift in shifts:
             dated[shift.officer_id].append((shift.start, shift.end))
+        weekly_bounds = {k: _boundaries(v) for k, v in weekly.items()}
+        dated_bounds = {k: _boundaries(v) for k, v in dated.items()}
         return cls(
             tz=zoneinfo.ZoneInfo(timezone),
             everyone=not weekly and not dated,
-            weekly={k: tuple(sorted(v)) for k, v in weekly.items()},
-            dated={k: tuple(sorted(v)) for k, v in dated.items()},
-            weekly_edges=tuple(sorted({m for v in weekly.values() for pair in v for m in pair})),
-            dated_edges=tuple(sorted({t for v in dated.values() for pair in v for t in pair})),
+            weekly=weekly_bounds,
+            dated=dated_bounds,
         )
+
+    def edges_of(self, officer_ids: Iterable[str]) -> DutyEdges:
+        """Where any of these officers' duty changes: between two edges, none of theirs does."""
+        ids = set(officer_ids)
+        weekly = sorted({m for o in ids for m in self._weekly.get(o, ())})
+        dated = sorted({t for o in ids for t in self._dated.get(o, ())})
+        return DutyEdges(tuple(weekly), tuple(dated))
 
     def moment(self, at: dt.datetime) -> Moment:
         """Prepare ``at`` once; then ask :meth:`Moment.on_duty` for as many officers as needed."""
@@ -61,6 +84,14 @@ class DutyTable:
 
 
 @attrs.frozen
+class DutyEdges:
+    """The instants where the duty of some group of officers changes (see ``edges_of``)."""
+
+    weekly: tuple[int, ...]
+    dated: tuple[dt.datetime, ...]
+
+
+@attrs.frozen
 class Moment:
     """One instant, with its minute of the week already worked out."""
 
@@ -68,21 +99,19 @@ class Moment:
     at: dt.datetime
     minute: int
 
-    @property
-    def epoch(self) -> tuple[int, int]:
-        """Equal for two moments between the same duty changes: their on-duty sets are equal."""
-        table = self.table
+    def epoch(self, edges: DutyEdges) -> tuple[int, int]:
+        """Equal for two moments between the same ``edges``: the officers' duty is the same."""
         return (
-            bisect.bisect_right(table._weekly_edges, self.minute),
-            bisect.bisect_right(table._dated_edges, self.at) if table._dated_edges else 0,
+            bisect.bisect_right(edges.weekly, self.minute),
+            bisect.bisect_right(edges.dated, self.at) if edges.dated else 0,
         )
 
     def on_duty(self, officer_id: str) -> bool:
         table = self.table
         if table.everyone:
             return True
-        for begin, end in table._weekly.get(officer_id, ()):
-            if begin <= self.minute < end:
-                return True
-        at = self.at
-        return any(start <= at < end for start, end in table._dated.get(officer_id, ()))
+        weekly = table._weekly.get(officer_id)
+        if weekly and bisect.bisect_right(weekly, self.minute) & 1:
+            return True
+        dated = table._dated.get(officer_id)
+        return bool(dated and bisect.bisect_right(dated, self.at) & 1)

@@ -119,5 +119,6 @@ class MissingExtraError(LianfangError, ImportError):
 
     def __init__(self, module: str, extra: str) -> None:
         super().__init__(
-            f"{module!r} is needed for this feature; install it with: pip install 'lianfang[{extra}]'"
+            f"{module!r} is needed for this feature; "
+            f"install it with: pip install 'lianfang[{extra}]'"
         )

@@ -1,8 +1,21 @@
-"""Everything that can happen to an incident, as past-tense facts (the desk's journal).
+"""Everything that can happen on the desk, as past-tense facts (the desk's journal).
 
 Events are frozen values. The desk never changes state except by appending one of
-these to its journal and folding it in (:mod:`lianfang.incident`), so the journal is
-a complete audit trail and replaying it rebuilds the state exactly.
+these to its journal and folding it in, so the journal is a complete audit trail and
+replaying it rebuilds the state exactly.
+
+Two families share the one journal:
+
+- :class:`Event` — something that happened to an incident (``incident_id``, ``at``,
+  ``by``), folded by :mod:`lianfang.incident`. Volunteer alerts for an incident
+  (:class:`VolunteersAlerted`, :class:`AlertAccepted`, :class:`AlertDeclined`) are
+  incident events too.
+- :class:`NetworkEvent` — something that happened in the volunteer network (``at``,
+  ``by``, no incident): recruitment and screening, credentials, bulletins and relays,
+  site check-ins, delivery of network messages; folded by :mod:`lianfang.network`.
+
+A reader of the journal that only cares about incidents skips every
+:class:`NetworkEvent` (``isinstance(event, Event)``).
 
 :func:`encode` and :func:`decode` turn events into the journal's opaque records and
 back, through the project's one converter (:mod:`lianfang.codec`).
@@ -13,21 +26,38 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+from collections.abc import Iterable
 from typing import TypeAlias
 
 import attrs
 from cattrs.gen import make_dict_structure_fn
 
 from lianfang import codec
-from lianfang.errors import CorruptJournalError
+from lianfang.errors import CorruptJournalError, InvalidValueError
 from lianfang.journal import EventRecord, StoredEvent
-from lianfang.model import Report
-from lianfang.model._checks import aware, non_empty
+from lianfang.model import GeoPoint, Phone, Report, VolunteerRole
+from lianfang.model._checks import aware, non_empty, non_empty_items
 from lianfang.routing import Assignment, Decision, EscalationStep
 
 __all__ = [
+    "EVENT_TYPES",
     "SYSTEM",
     "AgencyDeclined",
+    "AlertAccepted",
+    "AlertDeclined",
+    "AnyEvent",
+    "Audience",
+    "Bulletin",
+    "BulletinPublished",
+    "BulletinRead",
+    "BulletinRelayed",
+    "BulletinTopic",
+    "BulletinWithdrawn",
+    "CheckInRecorded",
+    "CheckInReminded",
+    "CheckInStatus",
+    "CheckInsStarted",
+    "CredentialRecorded",
     "Event",
     "FeedbackRecorded",
     "FollowUpRecorded",
@@ -41,10 +71,22 @@ __all__ = [
     "IncidentResolved",
     "IncidentRetriaged",
     "IncidentRouted",
+    "MessageDelivered",
+    "MessageFailed",
+    "NetworkEvent",
+    "NetworkEventType",
     "NotificationDelivered",
     "NotificationFailed",
     "Outcome",
     "ReportReceived",
+    "ScreeningApproved",
+    "ScreeningRejected",
+    "ScreeningSide",
+    "VolunteerApplied",
+    "VolunteerReinstated",
+    "VolunteerRetired",
+    "VolunteerSuspended",
+    "VolunteersAlerted",
     "decode",
     "encode",
 ]
@@ -187,6 +229,294 @@ class NotificationFailed(Event):
     error: str = ""
 
 
+@attrs.frozen
+class VolunteersAlerted(Event):
+    """Active volunteers near a suitable incident (a missing person, a lost item) were asked.
+
+    ``message`` is what they are told (the owner's words, or the report's text with phone
+    numbers masked); never who reported it.
+    """
+
+    volunteer_ids: tuple[str, ...]
+    message: str = ""
+
+
+@attrs.frozen
+class AlertAccepted(Event):
+    """An alerted volunteer (``by``) is helping; the owner sees them among the helpers."""
+
+    note: str = ""
+
+
+@attrs.frozen
+class AlertDeclined(Event):
+    """An alerted volunteer (``by``) cannot help this time."""
+
+    reason: str = ""
+
+
+# --- the volunteer network -----------------------------------------------------------------
+
+
+@attrs.frozen
+class NetworkEvent:
+    """Base of every volunteer-network event: when, and who did it. No incident."""
+
+    at: dt.datetime = attrs.field(validator=aware)
+    by: str = attrs.field(validator=non_empty)
+
+
+class ScreeningSide(enum.Enum):
+    """The two sides that screen an applicant together (共同筛选)."""
+
+    CADRE = "cadre"  # 社区干部
+    LIAISON = "liaison"  # 社区挂钩民警
+
+
+@attrs.frozen
+class VolunteerApplied(NetworkEvent):
+    """A person applied to join the network (``by`` is whoever entered the application)."""
+
+    volunteer_id: str
+    name: str
+    role: VolunteerRole
+    community_id: str
+    phone: Phone | None = None
+    referred_by: str | None = None
+    location: GeoPoint | None = None
+
+
+@attrs.frozen
+class ScreeningApproved(NetworkEvent):
+    """One side approved an applicant; with both sides the volunteer is active."""
+
+    volunteer_id: str
+    side: ScreeningSide
+
+
+@attrs.frozen
+class ScreeningRejected(NetworkEvent):
+    """One side rejected an applicant, with a reason; the application is closed."""
+
+    volunteer_id: str
+    side: ScreeningSide
+    reason: str
+
+
+@attrs.frozen
+class VolunteerSuspended(NetworkEvent):
+    """An officer suspended an active volunteer, with a reason."""
+
+    volunteer_id: str
+    reason: str
+
+
+@attrs.frozen
+class VolunteerReinstated(NetworkEvent):
+    """An officer made a suspended volunteer active again."""
+
+    volunteer_id: str
+    note: str = ""
+
+
+@attrs.frozen
+class VolunteerRetired(NetworkEvent):
+    """A volunteer left the network (or an applicant withdrew); final."""
+
+    volunteer_id: str
+    reason: str = ""
+
+
+@attrs.frozen
+class CredentialRecorded(NetworkEvent):
+    """A credential (a guard's licence, …) was checked, valid until ``expires_at``; it renews."""
+
+    volunteer_id: str
+    credential: str
+    expires_at: dt.datetime
+
+
+class BulletinTopic(enum.Enum):
+    """What a bulletin (信息发布) is about."""
+
+    ANTI_FRAUD = "anti_fraud"  # 防诈骗
+    TYPHOON_WARNING = "typhoon_warning"  # 台风预警
+    WANTED_PERSON = "wanted_person"  # 协查通报
+    ROAD_CLOSURE = "road_closure"  # 道路封闭
+    SAFETY = "safety"  # 安全提示
+    OTHER = "other"
+
+
+def _roles(value: object) -> tuple[VolunteerRole, ...]:
+    if isinstance(value, str | VolunteerRole):
+        value = (value,)
+    if not isinstance(value, list | tuple | set | frozenset):
+        raise InvalidValueError([f"roles: must be an array of volunteer roles, not {value!r}"])
+    out = []
+    for index, role in enumerate(value):
+        try:
+            out.append(VolunteerRole(role))
+        except ValueError:
+            raise InvalidValueError([f"roles[{index}]: {role!r} is not a volunteer role"]) from None
+    return tuple(out)
+
+
+def _id_tuple(value: Iterable[str] | str) -> tuple[str, ...]:
+    if isinstance(value, str):  # a lone string would otherwise become a tuple of characters
+        return (value,)
+    return tuple(value)
+
+
+def _topic(value: BulletinTopic | str) -> BulletinTopic:
+    try:
+        return BulletinTopic(value)
+    except ValueError:
+        choices = ", ".join(repr(t.value) for t in BulletinTopic)
+        raise InvalidValueError([f"topic: {value!r} is not one of {choices}"]) from None
+
+
+@attrs.frozen
+class Audience:
+    """Who a bulletin is for: every given criterion must hold (their intersection).
+
+    An empty criterion does not restrict: ``Audience()`` is every active volunteer;
+    ``Audience(zone_ids=("Z-2",), roles=(VolunteerRole.SHOP_OWNER,))`` is the shop owners
+    of zone 2; zones and communities together mean the listed communities that lie in
+    the listed zones.
+    """
+
+    zone_ids: tuple[str, ...] = attrs.field(
+        default=(), converter=_id_tuple, validator=non_empty_items
+    )
+    community_ids: tuple[str, ...] = attrs.field(
+        default=(), converter=_id_tuple, validator=non_empty_items
+    )
+    roles: tuple[VolunteerRole, ...] = attrs.field(default=(), converter=_roles)
+
+    def matches(self, zone_id: str | None, community_id: str, role: VolunteerRole) -> bool:
+        """Whether a volunteer of ``role`` in ``community_id`` (in ``zone_id``) is in it."""
+        return (
+            (not self.zone_ids or zone_id in self.zone_ids)
+            and (not self.community_ids or community_id in self.community_ids)
+            and (not self.roles or role in self.roles)
+        )
+
+
+def _expires_after_issue(instance: Bulletin, _attribute: object, value: dt.datetime) -> None:
+    if value <= instance.issued_at:
+        raise InvalidValueError(
+            [
+                f"expires_at: {value.isoformat()} is not after "
+                f"issued_at {instance.issued_at.isoformat()}"
+            ]
+        )
+
+
+def _text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError([f"{attribute.name}: must be a non-empty string"])
+
+
+@attrs.frozen
+class Bulletin:
+    """A notice from the police to an audience of volunteers (信息发布)."""
+
+    id: str = attrs.field(validator=non_empty)
+    topic: BulletinTopic = attrs.field(converter=_topic)
+    title: str = attrs.field(validator=_text)
+    text: str = attrs.field(validator=_text)
+    issued_at: dt.datetime = attrs.field(validator=aware)
+    expires_at: dt.datetime = attrs.field(validator=[aware, _expires_after_issue])
+    audience: Audience = Audience()
+
+    def is_current(self, at: dt.datetime) -> bool:
+        """Whether ``at`` lies between issue (inclusive) and expiry (exclusive)."""
+        return self.issued_at <= at < self.expires_at
+
+
+@attrs.frozen
+class BulletinPublished(NetworkEvent):
+    """An officer published a bulletin; ``recipient_ids`` are the active volunteers it reached."""
+
+    bulletin: Bulletin
+    recipient_ids: tuple[str, ...]
+
+
+@attrs.frozen
+class BulletinRead(NetworkEvent):
+    """A recipient (``by``) acknowledged reading a bulletin."""
+
+    bulletin_id: str
+
+
+@attrs.frozen
+class BulletinRelayed(NetworkEvent):
+    """A recipient (``by``) relayed a bulletin to their own contacts (转发)."""
+
+    bulletin_id: str
+    estimated_reach: int | None = None  # people the relay reached, as the volunteer estimates
+    note: str = ""
+
+
+@attrs.frozen
+class BulletinWithdrawn(NetworkEvent):
+    """An officer withdrew a bulletin; its undelivered messages are dropped."""
+
+    bulletin_id: str
+    reason: str
+
+
+class CheckInStatus(enum.Enum):
+    """What a site says when it checks in (报备)."""
+
+    NORMAL = "normal"  # 正常
+    TO_REPORT = "to_report"  # 有情况
+
+
+@attrs.frozen
+class CheckInsStarted(NetworkEvent):
+    """From ``at`` these sites are expected to check in on their schedule."""
+
+    site_ids: tuple[str, ...]
+
+
+@attrs.frozen
+class CheckInRecorded(NetworkEvent):
+    """A site checked in; with something to report, ``report_id`` is the report it became."""
+
+    site_id: str
+    status: CheckInStatus
+    text: str = ""
+    report_id: str | None = None
+
+
+@attrs.frozen
+class CheckInReminded(NetworkEvent):
+    """A site missed its check-in: stage 1 reminds its contact, stage 2 tells the liaison."""
+
+    site_id: str
+    due_at: dt.datetime
+    stage: int
+    recipient_ids: tuple[str, ...]
+
+
+@attrs.frozen
+class MessageDelivered(NetworkEvent):
+    """The host delivered a network message (a bulletin, a check-in reminder)."""
+
+    notification_id: str
+    recipient_id: str
+    subject_id: str | None = None  # the bulletin or site the message was about
+
+
+@attrs.frozen
+class MessageFailed(NetworkEvent):
+    """Delivering a network message failed; it stays in the outbox."""
+
+    notification_id: str
+    error: str = ""
+
+
 IncidentEvent: TypeAlias = (
     ReportReceived
     | IncidentRouted
@@ -202,9 +532,34 @@ IncidentEvent: TypeAlias = (
     | FeedbackRecorded
     | NotificationDelivered
     | NotificationFailed
+    | VolunteersAlerted
+    | AlertAccepted
+    | AlertDeclined
 )
 
-EVENT_TYPES: dict[str, type[Event]] = {
+NetworkEventType: TypeAlias = (
+    VolunteerApplied
+    | ScreeningApproved
+    | ScreeningRejected
+    | VolunteerSuspended
+    | VolunteerReinstated
+    | VolunteerRetired
+    | CredentialRecorded
+    | BulletinPublished
+    | BulletinRead
+    | BulletinRelayed
+    | BulletinWithdrawn
+    | CheckInsStarted
+    | CheckInRecorded
+    | CheckInReminded
+    | MessageDelivered
+    | MessageFailed
+)
+
+AnyEvent: TypeAlias = IncidentEvent | NetworkEventType
+"""Every event the journal can hold."""
+
+EVENT_TYPES: dict[str, type[Event | NetworkEvent]] = {
     cls.__name__: cls
     for cls in (
         ReportReceived,
@@ -221,6 +576,25 @@ EVENT_TYPES: dict[str, type[Event]] = {
         FeedbackRecorded,
         NotificationDelivered,
         NotificationFailed,
+        VolunteersAlerted,
+        AlertAccepted,
+        AlertDeclined,
+        VolunteerApplied,
+        ScreeningApproved,
+        ScreeningRejected,
+        VolunteerSuspended,
+        VolunteerReinstated,
+        VolunteerRetired,
+        CredentialRecorded,
+        BulletinPublished,
+        BulletinRead,
+        BulletinRelayed,
+        BulletinWithdrawn,
+        CheckInsStarted,
+        CheckInRecorded,
+        CheckInReminded,
+        MessageDelivered,
+        MessageFailed,
     )
 }
 
@@ -239,7 +613,7 @@ def _fast(cls: type) -> None:
     )
 
 
-for _cls in (Assignment, EscalationStep, Outcome, *EVENT_TYPES.values()):
+for _cls in (Assignment, EscalationStep, Outcome, Audience, Bulletin, *EVENT_TYPES.values()):
     _fast(_cls)
 _converter.register_structure_hook(
     Decision,
@@ -247,7 +621,7 @@ _converter.register_structure_hook(
 )
 
 
-def encode(event: Event) -> EventRecord:
+def encode(event: Event | NetworkEvent) -> EventRecord:
     """An event as a journal record (compact JSON)."""
     data = _converter.unstructure(event)
     return EventRecord(
@@ -255,8 +629,12 @@ def encode(event: Event) -> EventRecord:
     )
 
 
-def decode(stored: StoredEvent) -> IncidentEvent:
-    """A journal record back as its event; a record that cannot be read is corrupt."""
+def decode(stored: StoredEvent) -> AnyEvent:
+    """A journal record back as its event; a record that cannot be read is corrupt.
+
+    Incident events are :class:`Event` instances, network events :class:`NetworkEvent`
+    ones: a reader that wants only incidents keeps ``isinstance(event, Event)``.
+    """
     cls = EVENT_TYPES.get(stored.type)
     if cls is None:
         raise CorruptJournalError(stored.position, f"unknown event type {stored.type!r}")

@@ -19,6 +19,8 @@ import attrs
 from lianfang.errors import IllegalTransitionError
 from lianfang.events import (
     AgencyDeclined,
+    AlertAccepted,
+    AlertDeclined,
     Event,
     FeedbackRecorded,
     FollowUpRecorded,
@@ -32,6 +34,7 @@ from lianfang.events import (
     IncidentRouted,
     Outcome,
     ReportReceived,
+    VolunteersAlerted,
 )
 from lianfang.model import Kind, Priority, Report
 from lianfang.routing import Decision
@@ -60,7 +63,8 @@ class Incident:
 
     ``decision`` is the latest routing decision (a re-triage replaces it);
     ``ladder_index`` is -1 while the decision's first owner has it and ``k`` once
-    escalation step ``k`` has taken over.
+    escalation step ``k`` has taken over. ``helper_ids`` are the volunteers who answered
+    a volunteer alert and are helping.
     """
 
     id: str
@@ -82,6 +86,9 @@ class Incident:
     escalations: int = 0
     follow_ups: tuple[FollowUp, ...] = ()
     satisfaction: int | None = None
+    alerted_ids: tuple[str, ...] = ()  # volunteers asked to help, in the order asked
+    helper_ids: tuple[str, ...] = ()  # alerted volunteers who accepted: who is helping
+    declined_ids: tuple[str, ...] = ()  # alerted volunteers who declined
 
     @property
     def kind(self) -> Kind:
@@ -290,6 +297,18 @@ def _feedback(incident: Incident, event: FeedbackRecorded) -> Incident:
     return attrs.evolve(incident, satisfaction=event.satisfaction)
 
 
+def _alerted(incident: Incident, event: VolunteersAlerted) -> Incident:
+    return attrs.evolve(incident, alerted_ids=(*incident.alerted_ids, *event.volunteer_ids))
+
+
+def _alert_accepted(incident: Incident, event: AlertAccepted) -> Incident:
+    return attrs.evolve(incident, helper_ids=(*incident.helper_ids, event.by))
+
+
+def _alert_declined(incident: Incident, event: AlertDeclined) -> Incident:
+    return attrs.evolve(incident, declined_ids=(*incident.declined_ids, event.by))
+
+
 _HANDLERS: dict[type, Callable[[Any, Any], Incident]] = {
     IncidentLinked: _linked,
     IncidentAcknowledged: _acknowledged,
@@ -301,4 +320,7 @@ _HANDLERS: dict[type, Callable[[Any, Any], Incident]] = {
     FollowUpRecorded: _followed_up,
     IncidentResolved: _resolved,
     FeedbackRecorded: _feedback,
+    VolunteersAlerted: _alerted,
+    AlertAccepted: _alert_accepted,
+    AlertDeclined: _alert_declined,
 }

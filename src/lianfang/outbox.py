@@ -1,10 +1,15 @@
 """The notifications outbox: who must be told what, derived from events.
 
 The library sends nothing. Every event that someone must hear about (a new owner, an
-escalation, a hand-off, a further report) produces :class:`Notification` entries by the
-pure function :func:`notifications_for`; the host lists the pending ones, delivers them
-its own way (SMS, a chat bot, a dashboard) and marks each delivered or failed. Those
-marks are events too, so the outbox survives a restart exactly.
+escalation, a hand-off, a further report; a bulletin, a missed check-in, a volunteer
+alert) produces :class:`Notification` entries by the pure function
+:func:`notifications_for`; the host lists the pending ones, delivers them its own way
+(SMS, a chat bot, a dashboard) and marks each delivered or failed. Those marks are
+events too, so the outbox survives a restart exactly.
+
+A notification about an incident has its ``incident_id``; a network message (a
+bulletin, a check-in reminder) has ``incident_id=None`` and the bulletin's or site's id
+in ``subject_id``.
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ from typing import Literal
 
 import attrs
 
+from lianfang._masks import mask_text
+from lianfang.bulletins import TOPIC_LABELS
 from lianfang.events import (
     AgencyDeclined,
+    AlertAccepted,
+    BulletinPublished,
+    CheckInReminded,
     Event,
     HandedToAgency,
     IncidentEscalated,
@@ -24,10 +34,12 @@ from lianfang.events import (
     IncidentReassigned,
     IncidentRetriaged,
     IncidentRouted,
+    NetworkEvent,
+    VolunteersAlerted,
 )
 from lianfang.routing import AssignmentRole, Decision
 
-__all__ = ["Notification", "Topic", "notifications_for"]
+__all__ = ["NETWORK_TOPICS", "Notification", "Topic", "notifications_for"]
 
 
 class Topic(enum.Enum):
@@ -37,6 +49,15 @@ class Topic(enum.Enum):
     HANDED_OVER = "handed_over"  # a matter handed to your agency
     RETURNED = "returned"  # an agency sent a matter back to you
     LINKED = "linked"  # another report of a matter you own
+    BULLETIN = "bulletin"  # a notice for you to read and relay
+    CHECK_IN_REMINDER = "check_in_reminder"  # your site missed its check-in
+    CHECK_IN_MISSED = "check_in_missed"  # a site of your community missed its check-in
+    VOLUNTEER_ALERT = "volunteer_alert"  # can you help search?
+    HELPER_JOINED = "helper_joined"  # a volunteer is helping with a matter you own
+
+
+NETWORK_TOPICS = frozenset({Topic.BULLETIN, Topic.CHECK_IN_REMINDER, Topic.CHECK_IN_MISSED})
+"""Topics of network messages: they have a ``subject_id`` and no ``incident_id``."""
 
 
 _TEXT: dict[Topic, tuple[str, str]] = {
@@ -55,24 +76,54 @@ _TEXT: dict[Topic, tuple[str, str]] = {
         "Matter {incident} was sent back by the agency: please handle it",
     ),
     Topic.LINKED: ("事项 {incident} 收到新的报告", "Matter {incident} has a further report"),
+    Topic.BULLETIN: ("联防通知 {subject}：{detail}", "Network notice {subject}: {detail}"),
+    Topic.CHECK_IN_REMINDER: (
+        "报备单位 {subject} 未按时报备（应于 {detail} 前），请尽快报备",
+        "Site {subject} missed its check-in due {detail}: please check in",
+    ),
+    Topic.CHECK_IN_MISSED: (
+        "报备单位 {subject} 逾期未报备（应于 {detail} 前），请跟进",
+        "Site {subject} has not checked in since {detail}: please follow up",
+    ),
+    Topic.VOLUNTEER_ALERT: (
+        "事项 {incident} 请求志愿者协助：{detail}。能否参与？",
+        "Matter {incident} asks volunteers for help: {detail}. Can you help?",
+    ),
+    Topic.HELPER_JOINED: (
+        "志愿者 {detail} 已响应，协助办理事项 {incident}",
+        "Volunteer {detail} is helping with matter {incident}",
+    ),
 }
 
 
 @attrs.frozen
 class Notification:
-    """One message the host should deliver. ``attempts`` counts failed deliveries so far."""
+    """One message the host should deliver. ``attempts`` counts failed deliveries so far.
+
+    ``incident_id`` is the incident it is about, or None for a network message, whose
+    bulletin or site is ``subject_id``; ``detail`` is the text it carries (a bulletin's
+    title and text, a check-in's due time, an alert's request).
+    """
 
     id: str
-    incident_id: str
+    incident_id: str | None
     recipient_id: str
     topic: Topic
     created_at: dt.datetime
     attempts: int = 0
     last_error: str | None = None
+    subject_id: str | None = None
+    detail: str = ""
+
+    @property
+    def is_network_message(self) -> bool:
+        return self.incident_id is None
 
     def message(self, lang: Literal["zh", "en"] = "zh") -> str:
         zh, en = _TEXT[self.topic]
-        return (zh if lang == "zh" else en).format(incident=self.incident_id)
+        return (zh if lang == "zh" else en).format(
+            incident=self.incident_id, subject=self.subject_id, detail=self.detail
+        )
 
 
 def _for_decision(decision: Decision) -> list[tuple[str, Topic]]:
@@ -83,12 +134,15 @@ def _for_decision(decision: Decision) -> list[tuple[str, Topic]]:
 
 
 def notifications_for(
-    position: int, event: Event, owner_id: str | None
+    position: int, event: Event | NetworkEvent, owner_id: str | None
 ) -> tuple[Notification, ...]:
     """The outbox entries an event produces. ``position`` (its journal position) makes the ids.
 
-    ``owner_id`` is the incident's owner before the event (for linked reports).
+    ``owner_id`` is the incident's owner before the event (for linked reports and helpers).
     """
+    if isinstance(event, NetworkEvent):
+        return _network_notifications(position, event)
+    detail = ""
     recipients: list[tuple[str, Topic]]
     if isinstance(event, IncidentRouted | IncidentRetriaged):
         recipients = _for_decision(event.decision)
@@ -102,9 +156,38 @@ def notifications_for(
         recipients = [(event.returned_to, Topic.RETURNED)]
     elif isinstance(event, IncidentLinked) and owner_id is not None:
         recipients = [(owner_id, Topic.LINKED)]
+    elif isinstance(event, VolunteersAlerted):
+        recipients = [(v, Topic.VOLUNTEER_ALERT) for v in event.volunteer_ids]
+        detail = event.message
+    elif isinstance(event, AlertAccepted) and owner_id is not None:
+        recipients = [(owner_id, Topic.HELPER_JOINED)]
+        detail = event.by
     else:
         return ()
     return tuple(
-        Notification(f"N{position}.{k}", event.incident_id, recipient, topic, event.at)
+        Notification(
+            f"N{position}.{k}", event.incident_id, recipient, topic, event.at, detail=detail
+        )
         for k, (recipient, topic) in enumerate(recipients)
+    )
+
+
+def _network_notifications(position: int, event: NetworkEvent) -> tuple[Notification, ...]:
+    if isinstance(event, BulletinPublished):
+        bulletin = event.bulletin
+        label = TOPIC_LABELS[bulletin.topic][0]
+        detail = mask_text(f"【{label}】{bulletin.title}\n{bulletin.text}")
+        subject, topic = bulletin.id, Topic.BULLETIN
+        recipients = event.recipient_ids
+    elif isinstance(event, CheckInReminded):
+        detail = f"{event.due_at:%Y-%m-%d %H:%M}"
+        subject, recipients = event.site_id, event.recipient_ids
+        topic = Topic.CHECK_IN_REMINDER if event.stage == 1 else Topic.CHECK_IN_MISSED
+    else:
+        return ()
+    return tuple(
+        Notification(
+            f"N{position}.{k}", None, recipient, topic, event.at, subject_id=subject, detail=detail
+        )
+        for k, recipient in enumerate(recipients)
     )

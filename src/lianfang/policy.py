@@ -29,11 +29,16 @@ How rules are read (the full algorithm is in :mod:`lianfang.triage`):
   category) and ``context`` (at least one pattern anywhere in the text) allow it;
   otherwise the next rule whose pattern matches at that place is tried.
 * A match is *negated* when a negation or hypothetical cue (``没有``, ``不是``, ``防``,
-  ``not``, ``nobody``, ``risk of``) precedes it in its clause, unless an uncertainty
-  cue (``是不是``, ``not sure``) is there too. It is *past* when the nearest time cue in
-  its sentence is a past one (``昨天``, ``last night``) or an end cue follows it
-  (``已经散了``, ``the fire is out``). A rule with a ``past`` outcome uses it then; a
-  rule without one ignores tense.
+  ``not``, ``nobody``, ``risk of``) precedes it in its clause (within
+  ``cues.negation_window`` characters, or ``cues.negation_words`` words for English),
+  unless an uncertainty cue (``是不是``, ``not sure``) is there too. It is *past* when an
+  end cue follows it (``已经散了``, ``the fire is out``), or when the nearest time cue
+  before it in its sentence (else after it in its clause) is a past or habitual one
+  (``昨天``, ``天天``, ``last night``) rather than a present one (``现在``, ``still``).
+  A rule with a ``past`` outcome uses it then; a rule without one ignores tense.
+* A dispute happening now, or with any sign of violence, is an EMERGENCY (P2) in the
+  shipped policy: the police go first. A dispute described as a standing matter (a
+  parking space, a debt) is a NON_EMERGENCY for the police (category 200200).
 * Every rule that fires is a reason. The text's verdict is the most urgent outcome of
   the rules that fired; a rule with ``stop`` keeps later rules from firing.
 """
@@ -210,7 +215,9 @@ def _frozen_deadlines(value: Mapping[Priority, dt.timedelta]) -> Mapping[Priorit
 
 RESERVED_REASONS: Mapping[str, Label] = types.MappingProxyType(
     {
-        "category.unknown": Label("报警类别不在类别表中", "category code not in the category table"),
+        "category.unknown": Label(
+            "报警类别不在类别表中", "category code not in the category table"
+        ),
         "category.over": Label(
             "文字说明所报类别的事情已经过去或结束", "the text says the reported matter is over"
         ),
@@ -466,7 +473,11 @@ def _structure_policy(data: Any) -> Policy:
             categories=[(i, c) for i, c in enumerate(categories) if c is not None],
             rules=[(i, r) for i, r in enumerate(rules) if r is not None],
             cues=kwargs["cues"],
-            settings={k: v for k, v in kwargs.items() if k in _OPTIONAL_KEYS or k == "name"},
+            settings={
+                k: v
+                for k, v in kwargs.items()
+                if k in _OPTIONAL_KEYS or k in ("name", "ack_deadlines")
+            },
             check_inferred=len(categories) == sum(c is not None for c in categories),
         )
     )
@@ -520,6 +531,9 @@ def _structure_deadlines(value: Any, problems: list[str]) -> Mapping[Priority, d
             out[priority] = codec.parse_duration(duration)
         except ValueError as exc:
             problems.append(f"$.ack_deadlines.{key}: {exc}")
+    missing = [p.value for p in Priority if p.value not in value]
+    if missing:
+        problems.append(f"$.ack_deadlines: missing {', '.join(missing)}")
     return out
 
 
@@ -528,6 +542,10 @@ def _policy_problems(policy: Policy) -> list[str]:
     problems: list[str] = []
     if not isinstance(policy.ack_deadlines, Mapping):
         problems.append("$.ack_deadlines: must be a mapping of priority to duration")
+    else:
+        missing = [p.value for p in Priority if p not in policy.ack_deadlines]
+        if missing:
+            problems.append(f"$.ack_deadlines: missing {', '.join(missing)}")
     settings = {
         "name": policy.name,
         **{key: getattr(policy, key) for key in _OPTIONAL_KEYS},
@@ -562,9 +580,7 @@ def _content_problems(
         if not _CODE.fullmatch(category.code):
             problems.append(f"{path}.code: must be six digits")
         elif category.code in codes:
-            problems.append(
-                f"{path}.code: duplicate of $.categories[{codes[category.code]}]"
-            )
+            problems.append(f"{path}.code: duplicate of $.categories[{codes[category.code]}]")
         else:
             codes[category.code] = i
         for field in ("zh", "en"):
@@ -600,9 +616,6 @@ def _settings_problems(settings: Mapping[str, Any]) -> list[str]:
         problems.append("$.name: must not be empty")
     deadlines = settings.get("ack_deadlines")
     if isinstance(deadlines, Mapping):
-        missing = [p.value for p in Priority if p not in deadlines]
-        if missing:
-            problems.append(f"$.ack_deadlines: missing {', '.join(missing)}")
         for priority, duration in deadlines.items():
             if isinstance(duration, dt.timedelta) and duration <= dt.timedelta(0):
                 problems.append(f"$.ack_deadlines.{priority.value}: must be longer than zero")
@@ -656,9 +669,16 @@ def _rule_problems(rule: Rule, path: str, codes: Mapping[str, int] | None) -> li
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 
 
+@functools.lru_cache(maxsize=8192)  # a policy re-checked after attrs.evolve costs nothing
 def _pattern_problem(pattern: str) -> str | None:
     if not pattern:
         return "must not be empty"
+    control = next((c for c in pattern if c < " "), None)
+    if control is not None:  # TOML "\b" is a backspace: regexes belong in '...' strings
+        return (
+            f"{pattern!r} contains the control character {control!r}; "
+            "in TOML write patterns in single quotes ('\\bword\\b')"
+        )
     try:
         compiled = re.compile(pattern)
     except re.error as exc:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from lianfang import codec
 from lianfang.directory import Directory
@@ -65,7 +66,8 @@ class EscalationStep:
 ROUTE_REASONS: dict[str, tuple[str, str]] = {
     "route.emergency": (
         "紧急警情由110指挥中心负责，巡区在岗民警同步知悉",
-        "emergencies go to the 110 command center; on-duty patrol officers of the area are notified",
+        "emergencies go to the 110 command center; "
+        "on-duty patrol officers of the area are notified",
     ),
     "route.unknown_place": (
         "地点不明，交110指挥中心处置",
@@ -73,7 +75,8 @@ ROUTE_REASONS: dict[str, tuple[str, str]] = {
     ),
     "route.agency": (
         "非警务事项，交由对口联动单位办理，社区干部知悉",
-        "a non-police matter for the partner agency that handles its category; the community cadre is informed",
+        "a non-police matter for the partner agency that handles its category; "
+        "the community cadre is informed",
     ),
     "route.cadre": (
         "非警务事项，由社区干部协调处理，挂钩民警知悉",
@@ -82,7 +85,8 @@ ROUTE_REASONS: dict[str, tuple[str, str]] = {
     "route.liaison": ("由社区挂钩民警负责", "the community's liaison officer owns it"),
     "route.clue": (
         "线索交挂钩民警核查，巡区负责领导知悉，报告人身份保密",
-        "a clue for the liaison officer to verify, with the zone leader informed; the reporter's identity is withheld",
+        "a clue for the liaison officer to verify, with the zone leader informed; "
+        "the reporter's identity is withheld",
     ),
     "route.info": (
         "咨询类事项，登记后由挂钩民警答复",
@@ -244,15 +248,12 @@ def name_of_place(directory: Directory | None, community_id: str, lang: Lang) ->
     return f"{directory.community(community_id).name}（{community_id}）"
 
 
-def _unstructure_decision(decision: Decision) -> dict[str, Any]:
-    return {
-        field.name: codec.converter.unstructure(getattr(decision, field.name))
-        for field in attrs.fields(Decision)
-        if field.eq  # the explain() context is not part of the value
-    }
-
-
-codec.converter.register_unstructure_hook(Decision, _unstructure_decision)
+# Generated hooks: decisions are written for every report the desk receives. The explain()
+# context is not part of the value and is left out.
+codec.converter.register_unstructure_hook(
+    Decision,
+    make_dict_unstructure_fn(Decision, codec.converter, _context=override(omit=True)),
+)
 
 
 @attrs.frozen
@@ -299,7 +300,6 @@ class Router:
                 self._agencies_by_category[code] += (agency.id,)
         self._context = (directory, self.policy)
         self._center = directory.command_center.id
-        self._plans: dict[tuple[object, ...], _Template] = {}
 
     def route(
         self,
@@ -328,15 +328,7 @@ class Router:
         place = self._locator.locate(report)
         area = self._areas.get(place.community_id) if place.community_id else None
         moment = self.directory.duty.moment(report.received_at)
-        if load:
-            plan = self._plan(area, verdict, moment, load)
-        else:  # with no load to weigh, the plan depends only on these: reuse it
-            key = (place.community_id, verdict.kind, verdict.priority, verdict.category, moment.epoch)
-            plan = self._plans.get(key)
-            if plan is None:
-                if len(self._plans) >= _PLAN_CACHE_SIZE:
-                    self._plans.clear()
-                plan = self._plans[key] = self._plan(area, verdict, moment, {})
+        plan = self._plan(area, verdict, moment, load or {})
         due = report.received_at + plan.ack_within
         return Decision(
             report_id=report.id,
@@ -413,10 +405,6 @@ def _prepare_area(directory: Directory, community_id: str) -> _Area:
     )
 
 
-# Plans are reused while the duty roster is unchanged; a bound keeps memory flat.
-_PLAN_CACHE_SIZE = 200_000
-
-
 @attrs.frozen
 class _Template:
     """A decision without its report: who, in which role, the ladder and why."""
@@ -440,6 +428,7 @@ class _Plan:
         self.reasons: list[str] = []
         self.capacity = router.policy.capacity
         self.assignees: list[tuple[str, AssignmentRole]] = []
+        self.assigned: set[str] = set()
         policy = router.policy
         self.ack_within = (
             policy.clue_ack_deadline
@@ -450,13 +439,24 @@ class _Plan:
 
     # --- choosing people ---------------------------------------------------------------
 
-    def pick(self, candidates: Sequence[str], *, officers: bool = True) -> str | None:
-        """The least-loaded available candidate (on duty, under capacity), lowest id first."""
+    def pick(
+        self, candidates: Sequence[str], *, officers: bool = True, besides: str = ""
+    ) -> str | None:
+        """The least-loaded available candidate (on duty, under capacity), lowest id first.
+
+        Candidates are sorted by id, so with no load to weigh the first available one wins.
+        """
+        on_duty = self.moment.on_duty
+        if not self.load and (self.capacity is None or self.capacity > 0):
+            for candidate in candidates:
+                if candidate != besides and (not officers or on_duty(candidate)):
+                    return candidate
+            return None
         best: str | None = None
         best_load = 0
         capacity_hit = False
         for candidate in candidates:
-            if officers and not self.moment.on_duty(candidate):
+            if candidate == besides or (officers and not on_duty(candidate)):
                 continue
             current = self.load.get(candidate, 0)
             if self.capacity is not None and current >= self.capacity:
@@ -490,7 +490,8 @@ class _Plan:
         return area.leader_id
 
     def assign(self, assignee_id: str, role: AssignmentRole) -> None:
-        if all(assignee_id != known for known, _ in self.assignees):
+        if assignee_id not in self.assigned:
+            self.assigned.add(assignee_id)
             self.assignees.append((assignee_id, role))
 
     # --- by kind ----------------------------------------------------------------------
@@ -504,11 +505,11 @@ class _Plan:
         self.reasons.append("route.emergency")
         self.owner_rung = 3
         self.assign(self.router._center, AssignmentRole.OWNER)
-        moment = self.moment
-        on_duty = [o for o in area.group_officer_ids if moment.on_duty(o)]
-        if not on_duty:
-            on_duty = [o for o in area.neighbour_officer_ids if moment.on_duty(o)]
-        for officer in on_duty:
+        on_duty = self.moment.on_duty
+        told = [o for o in area.group_officer_ids if on_duty(o)] or [
+            o for o in area.neighbour_officer_ids if on_duty(o)
+        ]
+        for officer in told:
             self.assign(officer, AssignmentRole.NOTIFIED)
         self.assign(area.leader_id, AssignmentRole.NOTIFIED)
 
@@ -564,8 +565,8 @@ class _Plan:
                 rungs.append(self.pick(area.liaison_ids) or "")
             if self.owner_rung < 1:
                 rungs.append(
-                    self.pick([o for o in area.group_officer_ids if o != owner])
-                    or self.pick([o for o in area.neighbour_officer_ids if o != owner])
+                    self.pick(area.group_officer_ids, besides=owner)
+                    or self.pick(area.neighbour_officer_ids, besides=owner)
                     or ""
                 )
             if self.owner_rung < 3 and owner != area.leader_id:

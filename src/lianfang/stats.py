@@ -116,8 +116,12 @@ def category_class(code: str | None) -> str:
 
 
 def read_events(journal: Journal, *, after: int = 0) -> list[Event]:
-    """Every event of ``journal`` after position ``after``, decoded, in journal order."""
-    return [decode(stored) for stored in journal.read(after=after)]
+    """Every incident event of ``journal`` after position ``after``, decoded, in journal
+    order; the volunteer network's events (:class:`~lianfang.events.NetworkEvent`) are left
+    out."""
+    return [
+        event for stored in journal.read(after=after) if isinstance(event := decode(stored), Event)
+    ]
 
 
 @attrs.frozen
@@ -166,6 +170,8 @@ def _cases(events: Events, since: dt.datetime | None, until: dt.datetime | None)
     pending: dict[str, ReportReceived] = {}
     for item in events:
         event = item[1] if isinstance(item, tuple) else item
+        if not isinstance(event, Event):  # the volunteer network's events have no incident
+            continue
         if until is not None and event.at >= until:
             continue
         if isinstance(event, ReportReceived):

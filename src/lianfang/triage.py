@@ -40,7 +40,7 @@ import attrs
 
 from lianfang.model import Kind, Priority, Report
 from lianfang.model._checks import number_between
-from lianfang.policy import KIND_URGENCY, Outcome, Policy, more_urgent
+from lianfang.policy import KIND_URGENCY, Outcome, Policy, Rule, more_urgent
 
 __all__ = ["Classifier", "ClassifierVerdict", "Triage", "triage", "triage_text"]
 
@@ -99,7 +99,11 @@ def triage_text(
     category: str | None = None,
     classifier: Classifier | None = None,
 ) -> Triage:
-    """:func:`triage` for a bare text and an optional category code."""
+    """:func:`triage` for a bare text and an optional category code.
+
+    Results are remembered per policy for the most recent few thousand (text, category)
+    pairs, since 110 texts repeat a lot; a call with a classifier is never remembered.
+    """
     matcher = _matcher(policy)
     if classifier is not None:  # a host model may not be a pure function: never memoised
         return _decide(matcher, policy, text, category, matcher.scan(text, category), classifier)
@@ -301,8 +305,14 @@ _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FOLD.update({0x3000: 0x20, 0x2018: 0x27, 0x2019: 0x27, 0x201C: 0x22, 0x201D: 0x22})
 
 
+_WIDE = re.compile("[\uff01-\uff5e\u3000\u2018\u2019\u201c\u201d]")
+
+
 def _normalise(text: str) -> str:
-    return text.translate(_FOLD).lower()
+    text = text.replace("，", ",")  # by far the most common: cheaper than a translate
+    if _WIDE.search(text):
+        text = text.translate(_FOLD)
+    return text.lower()
 
 
 # --- the compiled matcher ------------------------------------------------------------------
@@ -335,7 +345,7 @@ class _Text:
         self.norm = norm
         self._sentence_breaks: list[int] | None = None
         self._clause_breaks: list[int] | None = None
-        self._time_cues: tuple[list[int], list[bool]] | None = None
+        self._time_cues: list[int] | None = None
 
     def sentence_start(self, at: int) -> int:
         if self._sentence_breaks is None:
@@ -349,17 +359,10 @@ class _Text:
         i = bisect.bisect_left(self._clause_breaks, at)
         return self._clause_breaks[i] if i < len(self._clause_breaks) else len(self.norm)
 
-    def time_cues(
-        self, present: re.Pattern[str] | None, past: re.Pattern[str] | None
-    ) -> tuple[list[int], list[bool]]:
-        """Where time words start, and whether each is a past one."""
+    def time_cues(self, finder: re.Pattern[str]) -> list[int]:
+        """Where time words start."""
         if self._time_cues is None:
-            found: list[tuple[int, bool]] = []
-            for regex, is_past in ((present, False), (past, True)):
-                if regex is not None:
-                    found.extend((m.start(), is_past) for m in regex.finditer(self.norm))
-            found.sort()
-            self._time_cues = [at for at, _ in found], [is_past for _, is_past in found]
+            self._time_cues = [m.start() for m in finder.finditer(self.norm)]
         return self._time_cues
 
 
@@ -374,7 +377,14 @@ class _Matcher:
         owners: list[tuple[int, str]] = [(_MASK, p) for p in cues.near_misses]
         for index, rule in enumerate(policy.rules):
             owners.extend((index, p) for p in rule.patterns)
-        self.finders, self.starting, self.elsewhere, first_chars = _finders(owners)
+        finders, self.starting, self.elsewhere, first_chars = _finders(owners)
+        # Finders that cannot match a text lacking the characters they start with are left
+        # out for it: an ASCII text never needs the Chinese ones, and a text without ASCII
+        # letters or digits never needs the "\bword" one (which has no fast first-character
+        # scan).
+        self.finders = [finder for finder, _ in finders]
+        self.ascii_finders = [f for f, starts in finders if starts != _NON_ASCII]
+        self.no_word_finders = [f for f, starts in finders if starts != _ASCII_ALNUM]
         by_owner: dict[int, list[str]] = {}
         for owner, pattern in owners:
             by_owner.setdefault(owner, []).append(pattern)
@@ -389,6 +399,7 @@ class _Matcher:
         self.context = [_optional(rule.context) for rule in policy.rules]
         self.ended = [_optional((*rule.ended_by, *cues.ended)) for rule in policy.rules]
         self.present, self.past = _optional(cues.present), _optional(cues.past)
+        self.time_words = _optional((*cues.present, *cues.past))
         self.category_rules = tuple(
             i for i, rule in enumerate(policy.rules) if rule.categories and not rule.patterns
         )
@@ -412,7 +423,10 @@ class _Matcher:
                     index, norm, context_seen
                 ):
                     hits[index] = _Hit(_CURRENT, None)
-        finders = self.finders
+        if norm.isascii():
+            finders = self.ascii_finders
+        else:
+            finders = self.finders if _ALNUM.search(norm) else self.no_word_finders
         nexts = [finder.search(norm) for finder in finders]
         pos = 0
         while True:
@@ -500,7 +514,10 @@ class _Matcher:
             low = start
             for _ in range(self.words):
                 space = norm.rfind(" ", floor, low - 1)
-                low = space + 1 if space >= 0 else floor
+                if space < 0:
+                    low = floor
+                    break
+                low = space + 1
         else:
             low = max(0, start - self.window)
         found = self.negation.search(norm, low, start)
@@ -517,16 +534,28 @@ class _Matcher:
         norm = info.norm
         if ended is not None and ended.search(norm, end, end + _AFTER_REACH) is not None:
             return True
-        starts, is_past = info.time_cues(self.present, self.past)
+        if self.time_words is None:
+            return False
+        starts = info.time_cues(self.time_words)
         if not starts:
             return False
         i = bisect.bisect_left(starts, start) - 1
-        low = max(info.sentence_start(start), start - _SENTENCE_REACH)
-        if i >= 0 and starts[i] >= low:  # the nearest time word before, in the sentence
-            return is_past[i]
+        if (
+            i >= 0
+            and starts[i] >= start - _SENTENCE_REACH
+            and starts[i] >= info.sentence_start(start)
+        ):
+            return self._is_past(norm, starts[i])  # the nearest time word before, in the sentence
         i = bisect.bisect_left(starts, end)  # else the first one after, in the clause
-        limit = min(info.clause_end(end), end + _AFTER_REACH)
-        return i < len(starts) and starts[i] < limit and is_past[i]
+        if i < len(starts) and starts[i] < min(info.clause_end(end), end + _AFTER_REACH):
+            return self._is_past(norm, starts[i])
+        return False
+
+    def _is_past(self, norm: str, at: int) -> bool:
+        """Whether the time word at ``at`` is a past one (a present one wins a tie)."""
+        if self.present is not None and self.present.match(norm, at) is not None:
+            return False
+        return self.past is not None and self.past.match(norm, at) is not None
 
 
 def _any_of(patterns: Iterable[str]) -> str:
@@ -560,13 +589,16 @@ def _optional(patterns: Sequence[str]) -> re.Pattern[str] | None:
 # the text's. So the patterns are split into top-level alternatives, leading non-capturing
 # groups are multiplied out ("(?:拿|提)着刀" -> "拿着刀", "提着刀"), and alternatives that
 # start with the same character share one branch ("着火|着急|起火" -> "着(?:火|急)|起火").
-# The branches go into a few separate regexes, so that each position is tried against few
-# branches: one for characters that are frequent in any Chinese text (many positions, few
-# branches), one for the other characters (many branches, few positions), one for
-# "\bword" patterns (tried only where a word starts) and one for patterns that do not
-# start with a literal. A named group in each branch tells which rule matched. Where two
-# regexes match at the same place, the rule that comes first in the policy takes it, as
-# the policy documentation promises.
+# The branches go into a few separate "finder" regexes, so that each position is tried
+# against few branches: one for characters that are frequent in any Chinese text (many
+# positions, few branches), one for the other non-ASCII characters (many branches, few
+# positions), one for ASCII ones, one for "\bword" patterns (tried only where a word
+# starts) and one for patterns that do not start with a literal. Finders have no groups
+# (CPython copies every group into each match object, which costs more than the search).
+# Where some finder matches, a small regex of just the alternatives that can start with
+# that character, with a named group per owner, tells which owner comes first in policy
+# order; so the result is exactly that of the plain alternation of all patterns
+# (tests/unit/test_triage.py checks it on the corpus).
 
 _SPECIAL = frozenset("\\.^$*+?{}[]|()")
 _QUANTIFIERS = frozenset("*+?{")
@@ -580,13 +612,17 @@ _FREQUENT = frozenset(
     "世位次度门任常先海通教儿原东声提立及比员解水名真论处走义各入几口认条平系气题活更别打女变四"
     "神总何电数安少报才结反受目太量再感建务做接必场件计管期市直资命山金指许统区保至队形社便空决"
 )
-_FINDER_KINDS = ("frequent", "other", "word", "raw")  # raw: does not start with a literal
+# Finders by the first character of their alternatives: a frequent Chinese one, another
+# non-ASCII one, an ASCII one, an ASCII one that starts a word ("\bfire"), or none ("raw").
+_FINDER_KINDS = ("frequent", "other", "ascii", "word", "raw")
+_NON_ASCII, _ASCII_ALNUM, _ANY = "non-ascii", "ascii-alnum", "any"  # what a finder starts with
+_ALNUM = re.compile("[a-z0-9]")
 
 
 def _finders(
     owners: Sequence[tuple[int, str]],
 ) -> tuple[
-    list[re.Pattern[str]],
+    list[tuple[re.Pattern[str], str]],
     dict[str, tuple[re.Pattern[str], dict[str, int]]],
     tuple[re.Pattern[str], dict[str, int]],
     dict[int, set[str] | None],
@@ -594,10 +630,12 @@ def _finders(
     """Build the matching machinery for ``(owner, pattern)`` pairs in policy order.
 
     Returns the finders (regexes without groups, which together match wherever some
-    pattern matches); for each first character, a regex of the alternatives that can
-    start there, in policy order, with a named group per owner (so ``lastgroup`` tells
-    which owner matched first); the same for characters no literal alternative starts
-    with; and, per owner, the characters its matches can start with (``None``: any).
+    pattern matches; each with what its matches start with: ``_NON_ASCII``,
+    ``_ASCII_ALNUM`` or ``_ANY``); for each first
+    character, a regex of the alternatives that can start there, in policy order, with a
+    named group per owner (so ``lastgroup`` tells which owner matched first); the same for
+    characters no literal alternative starts with; and, per owner, the characters its
+    matches can start with (``None``: any).
     """
     buckets: dict[str, dict[str, list[str]]] = {k: {} for k in _FINDER_KINDS}
     starting: dict[str, list[tuple[int, str]]] = {}
@@ -615,7 +653,12 @@ def _finders(
                 first_chars[owner] = None
                 continue
             char, rest, word = split
-            kind = "word" if word else "frequent" if char in _FREQUENT else "other"
+            if word:
+                kind = "word"
+            elif char.isascii():
+                kind = "ascii"
+            else:
+                kind = "frequent" if char in _FREQUENT else "other"
             buckets[kind].setdefault(char, []).append(rest)
             if char not in starting:
                 starting[char] = list(raw)
@@ -626,6 +669,13 @@ def _finders(
     for kind, branches in buckets.items():
         if not branches:
             continue
+        keys = set(branches) if kind != "raw" else {""}
+        if all(not key.isascii() for key in keys):
+            starts = _NON_ASCII
+        elif all(key.isascii() and key.isalnum() for key in keys):
+            starts = _ASCII_ALNUM
+        else:
+            starts = _ANY
         if kind == "raw":
             source = _any_of(branches[""])
         else:
@@ -634,7 +684,7 @@ def _finders(
                 for char, rests in branches.items()
             )
             source = rf"\b(?:{source})" if kind == "word" else source
-        finders.append(re.compile(source))
+        finders.append((re.compile(source), starts))
     return (
         finders,
         {char: _named(entries) for char, entries in starting.items()},
@@ -752,17 +802,42 @@ def _group_end(pattern: str) -> int:
 
 # --- one compiled matcher per policy ----------------------------------------------------------
 
-_MATCHERS: dict[int, tuple[Policy, _Matcher]] = {}
+_BY_IDENTITY: dict[int, tuple[Policy, _Matcher]] = {}
+_BY_CONTENT: dict[tuple[object, ...], _Matcher] = {}
 _MAX_MATCHERS = 16
 
 
 def _matcher(policy: Policy) -> _Matcher:
-    # Keyed by identity: hashing a whole policy on every call would cost more than triage.
-    entry = _MATCHERS.get(id(policy))
+    """The compiled matcher of a policy, built once.
+
+    Looked up by identity first (hashing a whole policy on every call would cost more than
+    triage), then by everything triage depends on, so that a policy changed only in its
+    routing settings (``attrs.evolve(policy, capacity=3)``) shares the compiled matcher and
+    its memo.
+    """
+    entry = _BY_IDENTITY.get(id(policy))
     if entry is not None and entry[0] is policy:
         return entry[1]
-    matcher = _Matcher(policy)
-    if len(_MATCHERS) >= _MAX_MATCHERS:
-        _MATCHERS.pop(next(iter(_MATCHERS)))
-    _MATCHERS[id(policy)] = (policy, matcher)
+    content = (
+        policy.rules,
+        policy.cues,
+        policy.categories,
+        policy.unclear,
+        policy.negated,
+        policy.classifier_min_confidence,
+    )
+    matcher = _BY_CONTENT.get(content)
+    if matcher is None:
+        matcher = _BY_CONTENT[content] = _Matcher(policy)
+    _remember(_BY_IDENTITY, id(policy), (policy, matcher))
+    while len(_BY_CONTENT) > _MAX_MATCHERS:
+        _BY_CONTENT.pop(next(iter(_BY_CONTENT)))
     return matcher
+
+
+def _remember(
+    cache: dict[int, tuple[Policy, _Matcher]], key: int, value: tuple[Policy, _Matcher]
+) -> None:
+    if len(cache) >= _MAX_MATCHERS:
+        cache.pop(next(iter(cache)))
+    cache[key] = value

@@ -52,11 +52,13 @@ def test_illegal_moves_raise_and_record_nothing(desk: lf.Desk, second: str) -> N
     incident = desk.receive(_report())
     desk.resolve(incident.id, by=incident.owner_id, at=T0 + MIN, outcome="已处理")
     version = desk.version
-    with pytest.raises(lf.IllegalTransitionError):
-        if second == "acknowledge":
-            desk.acknowledge(incident.id, by=incident.owner_id, at=T0 + 2 * MIN)
-        else:
-            desk.resolve(incident.id, by=incident.owner_id, at=T0 + 2 * MIN, outcome="again")
+    later = T0 + 2 * MIN
+    if second == "acknowledge":
+        with pytest.raises(lf.IllegalTransitionError):
+            desk.acknowledge(incident.id, by=incident.owner_id, at=later)
+    else:
+        with pytest.raises(lf.IllegalTransitionError):
+            desk.resolve(incident.id, by=incident.owner_id, at=later, outcome="again")
     assert desk.version == version == desk.journal.version
 
 

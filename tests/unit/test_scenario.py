@@ -11,6 +11,7 @@ import lianfang as lf
 from lianfang import scenario, stats
 from lianfang.events import encode
 from lianfang.scenario import CheckInStatus, Scenario, StoryAction
+from lianfang.triage import triage
 
 DIRECTORY = lf.sample_directory()
 
@@ -103,7 +104,7 @@ def test_texts_vary(full: Scenario) -> None:
 def test_triage_agrees_with_the_labels_and_misses_no_emergency(seed: int) -> None:
     generated = scenario.generate(DIRECTORY, seed=seed)
     policy = lf.default_policy()
-    verdicts = {r.id: lf.triage(r, policy).kind for r in generated.reports}
+    verdicts = {r.id: triage(r, policy).kind for r in generated.reports}
     agree = sum(verdicts[rid] is kind for rid, kind in generated.labels.items())
     assert agree / len(generated.reports) >= 0.99
     missed = [

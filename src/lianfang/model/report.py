@@ -93,7 +93,7 @@ class Report:
 
     @classmethod
     def from_dict(cls, data: Any) -> Report:
-        """Build a report from its JSON form, or raise :class:`ReportError` listing every problem."""
+        """Build a report from its JSON form, or raise :class:`ReportError` listing all problems."""
         from lianfang import codec  # the converter sits above the model; import it late
 
         return codec.structure(data, cls, error=ReportError)

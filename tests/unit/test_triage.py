@@ -1,0 +1,459 @@
+"""Triage: the labelled corpus, the safety rules, negation and tense, classifiers, properties."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lianfang.model import Kind, Priority, Report
+from lianfang.policy import KIND_URGENCY, Policy, default_policy
+from lianfang.triage import (
+    Classifier,
+    ClassifierVerdict,
+    Triage,
+    _matcher,
+    _normalise,
+    triage,
+    triage_text,
+)
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "triage_corpus.jsonl"
+ROWS: list[dict[str, Any]] = [
+    json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line
+]
+AT = dt.datetime(2021, 1, 12, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def kind_of(text: str, category: str | None = None) -> Kind:
+    return triage_text(text, default_policy(), category=category).kind
+
+
+# --- the labelled corpus --------------------------------------------------------------------
+
+
+def test_the_corpus_is_large_varied_and_has_plenty_of_every_kind() -> None:
+    assert len(ROWS) >= 450
+    assert len({row["text"] for row in ROWS}) >= len(ROWS) - 10
+    counts = {kind: sum(row["kind"] == kind.value for row in ROWS) for kind in Kind}
+    assert all(count >= 60 for count in counts.values()), counts
+    assert sum(row["lang"] == "en" for row in ROWS) >= 100
+    assert sum(row["category"] is not None for row in ROWS) >= 50
+    assert all(set(row) <= {"text", "category", "kind", "lang", "note"} for row in ROWS)
+
+
+def corpus_results() -> list[tuple[dict[str, Any], Triage]]:
+    policy = default_policy()
+    return [(row, triage_text(row["text"], policy, category=row["category"])) for row in ROWS]
+
+
+def test_every_emergency_of_the_corpus_is_triaged_as_an_emergency() -> None:
+    missed = [
+        row["text"]
+        for row, result in corpus_results()
+        if row["kind"] == "emergency" and result.kind is not Kind.EMERGENCY
+    ]
+    assert missed == []
+
+
+def test_at_least_ninety_percent_of_the_corpus_is_triaged_as_labelled() -> None:
+    results = corpus_results()
+    wrong = [
+        f"{row['kind']} -> {result.kind.value}: {row['text']}"
+        for row, result in results
+        if result.kind.value != row["kind"]
+    ]
+    assert len(wrong) <= 0.10 * len(results), "\n".join(wrong)
+
+
+def test_every_reason_on_the_corpus_has_a_label_in_both_languages() -> None:
+    policy = default_policy()
+    for _, result in corpus_results():
+        for reason in result.reasons:
+            for lang in ("zh", "en"):
+                label = policy.label(reason, lang)
+                assert label and label != reason, reason
+
+
+# --- examples from the issue ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("有人赌博。", Kind.CLUE),
+        ("开锁。", Kind.NON_EMERGENCY),
+        ("电瓶车电瓶被偷。", Kind.NON_EMERGENCY),
+        ("东门小区3号楼楼下有人打架，有人流血", Kind.EMERGENCY),
+        ("请问身份证怎么办理？", Kind.INFO),
+        ("my bike was stolen yesterday", Kind.NON_EMERGENCY),
+        ("Someone is stealing my bike right now", Kind.EMERGENCY),
+    ],
+)
+def test_typical_110_records_are_triaged_as_the_issue_says(text: str, kind: Kind) -> None:
+    assert kind_of(text) is kind
+
+
+def test_a_fight_with_blood_is_p1_with_its_reasons_and_evidence() -> None:
+    result = triage_text("东门小区3号楼楼下有人打架，有人流血", default_policy())
+    assert result == Triage(
+        kind=Kind.EMERGENCY,
+        priority=Priority.P1,
+        category="200100",
+        needs_review=False,
+        reasons=("danger.violence", "danger.injury"),
+        evidence=("打架", "流血"),
+    )
+
+
+def test_danger_in_the_text_overrides_a_noise_category() -> None:
+    result = triage_text("听到有人喊救命", default_policy(), category="600400")
+    assert result.kind is Kind.EMERGENCY and result.priority is Priority.P1
+    assert result.reasons == ("category.600400", "danger.cry_for_help")
+    assert result.category == "600400"
+    assert not result.needs_review
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "刚才楼下有人打架，现在已经散了，没人受伤",
+        "火已经灭了，没人受伤",
+        "不是着火，是邻居在烧纸",
+        "没有人受伤",
+        "没看到有人打架",
+        "It's not a fire, just a barbecue",
+        "Nobody was hurt",
+        "The fight is over and everyone went home",
+        "There was a fight last night",
+        "昨天晚上有人打架",
+    ],
+)
+def test_denied_or_finished_danger_is_not_an_emergency(text: str) -> None:
+    assert kind_of(text) is not Kind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼下火锅店的油烟太大",
+        "邻居家的公鸡天天打鸣",
+        "小区下午消防演练，听到警报不要惊慌",
+        "火车站派出所的电话是多少",
+        "这笔钱是我的救命稻草，上个月被骗走了",
+        "抢红包的群太多了，吵得很",
+        "Fire drill at the school tomorrow",
+        "This traffic is killing me, the traffic light at the crossing is broken",
+    ],
+)
+def test_words_that_only_look_dangerous_do_not_make_an_emergency(text: str) -> None:
+    assert kind_of(text) is not Kind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "是不是着火了？楼上一直冒烟",
+        "不知道有没有人受伤，车翻了",
+        "I'm not sure if anyone is hurt, a car hit a bike",
+    ],
+)
+def test_a_question_or_doubt_is_not_a_negation(text: str) -> None:
+    assert kind_of(text) is Kind.EMERGENCY
+
+
+def test_a_crime_in_the_past_is_for_the_police_but_not_urgent_unless_the_suspect_is_there() -> None:
+    assert kind_of("昨天电动车被偷了") is Kind.NON_EMERGENCY
+    assert kind_of("小偷还在楼道里，正在撬门") is Kind.EMERGENCY
+    result = triage_text("上周被人抢了手机", default_policy())
+    assert result.kind is Kind.NON_EMERGENCY
+    assert "past.danger.robbery" in result.reasons
+
+
+def test_a_dispute_that_may_turn_violent_goes_to_the_police_first() -> None:
+    assert kind_of("两个人在门口吵起来了，快要打起来") is Kind.EMERGENCY
+    assert kind_of("邻居老是占我的车位，想找人调解") is Kind.NON_EMERGENCY
+
+
+# --- combining the category and the text ------------------------------------------------------
+
+
+def test_a_category_alone_gives_its_table_outcome() -> None:
+    result = triage_text("", default_policy(), category="200700")
+    assert (result.kind, result.priority, result.reasons) == (
+        Kind.CLUE,
+        Priority.P3,
+        ("category.200700",),
+    )
+
+
+def test_a_text_that_says_the_reported_matter_is_over_lowers_the_category() -> None:
+    result = triage_text("火已经扑灭了，没人受伤", default_policy(), category="400100")
+    assert result.kind is Kind.NON_EMERGENCY
+    assert "category.over" in result.reasons and not result.needs_review
+
+
+def test_a_text_less_urgent_than_its_category_keeps_the_category_for_review() -> None:
+    result = triage_text("请问居住证怎么办理", default_policy(), category="100200")
+    assert result.kind is Kind.EMERGENCY and result.needs_review
+    assert result.reasons[-1] == "conflict.category_text"
+
+
+def test_a_text_that_denies_its_category_keeps_the_category_for_review() -> None:
+    result = triage_text("没有着火", default_policy(), category="400100")
+    assert result.kind is Kind.EMERGENCY and result.needs_review
+    assert "conflict.negated_category" in result.reasons
+
+
+def test_an_unknown_category_code_needs_review_and_the_text_decides() -> None:
+    result = triage_text("有人赌博", default_policy(), category="123456")
+    assert result.kind is Kind.CLUE and result.needs_review
+    assert result.reasons[0] == "category.unknown"
+
+
+def test_a_report_nobody_can_classify_is_urgent_and_needs_review() -> None:
+    result = triage_text("喂喂，那个……", default_policy())
+    assert (result.kind, result.priority, result.needs_review) == (
+        Kind.EMERGENCY,
+        Priority.P2,
+        True,
+    )
+    assert result.reasons == ("fallback.unclear",)
+
+
+def test_only_denied_danger_is_a_non_emergency_for_review() -> None:
+    result = triage_text("没有着火", default_policy())
+    assert (result.kind, result.needs_review) == (Kind.NON_EMERGENCY, True)
+    assert result.reasons == ("negated.danger.fire", "fallback.negated")
+
+
+def test_the_category_is_inferred_from_the_text_when_none_is_given() -> None:
+    assert triage_text("有人赌博", default_policy()).category == "200700"
+    assert triage_text("喂", default_policy()).category is None
+
+
+def test_triage_of_a_report_uses_its_text_and_category() -> None:
+    report = Report(id="R-1", received_at=AT, text="楼上太吵了", category="600400")
+    assert triage(report, default_policy()) == triage_text(
+        "楼上太吵了", default_policy(), category="600400"
+    )
+
+
+def test_evidence_is_cut_from_the_original_text_even_in_full_width() -> None:
+    result = triage_text("ＨＥＬＰ！ My kitchen is ON FIRE", default_policy())
+    assert result.kind is Kind.EMERGENCY
+    assert "ON FIRE" in result.evidence
+
+
+def test_a_custom_policy_with_a_category_rule_and_a_context_rule_is_followed() -> None:
+    data = default_policy().to_dict()
+    data["rules"].insert(
+        0,
+        {
+            "id": "county.night_noise",
+            "label": {"zh": "夜间噪声", "en": "noise at night"},
+            "kind": "non_emergency",
+            "priority": "P2",
+            "categories": ["6004"],
+            "context": ["半夜|凌晨"],
+        },
+    )
+    policy = Policy.from_dict(data)
+    result = triage_text("凌晨两点楼上还在唱歌", policy, category="600400")
+    assert result.priority is Priority.P2 and "county.night_noise" in result.reasons
+    assert "county.night_noise" not in triage_text("楼上在唱歌", policy, category="600400").reasons
+
+
+# --- a host classifier ----------------------------------------------------------------------
+
+
+class FixedClassifier:
+    def __init__(self, verdict: ClassifierVerdict | None) -> None:
+        self.verdict = verdict
+        self.calls: list[tuple[str, str | None]] = []
+
+    def classify(self, text: str, *, lang_hint: str | None = None) -> ClassifierVerdict | None:
+        self.calls.append((text, lang_hint))
+        return self.verdict
+
+
+def test_a_classifier_is_a_protocol_a_plain_class_can_satisfy() -> None:
+    assert isinstance(FixedClassifier(None), Classifier)
+
+
+def test_a_confident_classifier_decides_a_text_without_danger() -> None:
+    model = FixedClassifier(ClassifierVerdict(Kind.INFO, Priority.P4, 0.9, "question", "980100"))
+    result = triage_text("楼上太吵了", default_policy(), classifier=model)
+    assert (result.kind, result.category) == (Kind.INFO, "980100")
+    assert "classifier" in result.reasons and "question" in result.evidence
+    assert model.calls == [("楼上太吵了", "zh")]
+
+
+def test_the_danger_rules_still_overrule_a_classifier_that_sees_no_danger() -> None:
+    model = FixedClassifier(ClassifierVerdict(Kind.INFO, Priority.P4, 0.99))
+    result = triage_text("Someone is drowning at the beach", default_policy(), classifier=model)
+    assert result.kind is Kind.EMERGENCY
+    assert result.reasons[-1] == "safety_net.danger"
+    assert model.calls == [("Someone is drowning at the beach", "en")]
+
+
+def test_an_unsure_or_silent_classifier_leaves_the_decision_to_the_rules() -> None:
+    unsure = FixedClassifier(ClassifierVerdict(Kind.INFO, Priority.P4, 0.2))
+    silent = FixedClassifier(None)
+    assert triage_text("有人赌博", default_policy(), classifier=unsure).kind is Kind.CLUE
+    assert (
+        "classifier.low_confidence"
+        in triage_text("有人赌博", default_policy(), classifier=unsure).reasons
+    )
+    assert (
+        triage_text("有人赌博", default_policy(), classifier=silent).reasons[-1]
+        == "classifier.abstained"
+    )
+
+
+def test_a_classifier_is_asked_every_time_because_it_may_not_be_pure() -> None:
+    model = FixedClassifier(None)
+    for _ in range(3):
+        triage_text("开锁", default_policy(), classifier=model)
+    assert len(model.calls) == 3
+
+
+def test_a_classifier_confidence_outside_zero_to_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="confidence"):
+        ClassifierVerdict(Kind.INFO, Priority.P4, 1.5)
+
+
+# --- the fast matcher matches what the plain alternation would --------------------------------
+
+
+def naive_scan(policy: Policy, text: str) -> list[tuple[int, int, int]]:
+    """The definition: left to right, at each place where some pattern matches, the first
+    owner (near-misses, then rules in order) whose pattern matches there and whose context
+    is in the text takes the words."""
+    owners = [(-1, p) for p in policy.cues.near_misses]
+    owners += [(i, p) for i, rule in enumerate(policy.rules) for p in rule.patterns]
+    regexes: dict[int, list[str]] = {}
+    for owner, pattern in owners:
+        regexes.setdefault(owner, []).append(f"(?:{pattern})")
+    compiled = {o: re.compile("|".join(ps)) for o, ps in regexes.items()}
+    everything = re.compile("|".join(f"(?:{p})" for _, p in owners))
+    norm, out, pos = _normalise(text), [], 0
+    while (found := everything.search(norm, pos)) is not None:
+        start, pos = found.start(), found.start() + 1
+        for owner, regex in compiled.items():
+            taken = regex.match(norm, start)
+            context = policy.rules[owner].context if owner >= 0 else ()
+            if taken is not None and (not context or re.search("|".join(context), norm)):
+                out.append((start, taken.end(), owner))
+                pos = taken.end()
+                break
+    return out
+
+
+def test_the_fast_matcher_finds_exactly_what_the_plain_alternation_finds() -> None:
+    policy = default_policy()
+    matcher = _matcher(policy)
+    texts = [row["text"] for row in ROWS] + [
+        "ＦＩＲＥ！火锅店着火了 fire drill, 救命稻草 killing me"
+    ]
+    for text in texts:
+        expected: dict[int, list[str]] = {}
+        for start, end, owner in naive_scan(policy, text):
+            if owner >= 0:
+                expected.setdefault(owner, []).append(_normalise(text)[start:end])
+        found = {
+            o: [_normalise(p) for p in hit.phrases] for o, hit in matcher.scan(text, None).items()
+        }
+        assert found == expected, text
+
+
+def test_every_pattern_of_the_shipped_policy_starts_with_a_literal_so_the_fast_path_holds() -> None:
+    # A pattern that does not (say '(?:a|b)?c') still works, but every text pays for it.
+    finders = _matcher(default_policy()).finders
+    assert all(not finder.pattern.startswith("(?:") for finder in finders)
+
+
+# --- properties -----------------------------------------------------------------------------
+
+DANGER = [
+    "有人拿刀砍人",
+    "楼下着火了",
+    "有个小孩掉进河里了",
+    "有人晕倒了，叫不醒",
+    "两伙人在打架",
+    "听到有人喊救命",
+    "闻到很浓的煤气味",
+    "someone is drowning",
+    "the kitchen is on fire",
+    "a man collapsed in the street",
+    "there is a fight outside with knives",
+]
+NEGATED = [
+    *(
+        f"{cue}{what}"
+        for cue in ("没有", "没", "不是", "并没有", "没看到")
+        for what in ("着火", "打架", "人受伤", "人溺水", "爆炸", "人流血")
+    ),
+    *(
+        f"{cue} {what}"
+        for cue in ("there is no", "it's not a", "nobody saw a", "there was never a")
+        for what in ("fire", "fight", "explosion", "robbery")
+    ),
+    "nobody was hurt",
+    "no one is injured",
+    "nobody is bleeding",
+]
+MILD = [row for row in ROWS if row["kind"] != "emergency"]
+CODES = [c.code for c in default_policy().categories]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from("有人打架着火没不是昨天已经散了灭救命赌博开锁，。!? abcfirenot"),
+        max_size=30,
+    ),
+    category=st.sampled_from([None, *CODES]),
+)
+def test_the_same_report_always_gets_the_same_triage(text: str, category: str | None) -> None:
+    policy = default_policy()
+    first = triage_text(text, policy, category=category)
+    _matcher(policy).memo.clear()
+    assert triage_text(text, policy, category=category) == first
+    assert first.kind in Kind and first.priority in Priority
+
+
+@settings(max_examples=150, deadline=None)
+@given(row=st.sampled_from(MILD), danger=st.sampled_from(DANGER))
+def test_adding_danger_to_a_milder_report_never_makes_it_less_urgent(
+    row: dict[str, Any], danger: str
+) -> None:
+    before = triage_text(row["text"], default_policy(), category=row["category"])
+    after = triage_text(f"{row['text']}。{danger}", default_policy(), category=row["category"])
+    assert KIND_URGENCY[after.kind] >= KIND_URGENCY[before.kind]
+    assert after.kind is Kind.EMERGENCY
+
+
+@settings(max_examples=100, deadline=None)
+@given(phrase=st.sampled_from(NEGATED), end=st.sampled_from(["", "。", ".", "!", "，谢谢"]))
+def test_a_negated_danger_phrase_alone_is_never_an_emergency(phrase: str, end: str) -> None:
+    assert kind_of(phrase + end) is not Kind.EMERGENCY
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    category=st.sampled_from(CODES),
+    danger=st.sampled_from(DANGER),
+    before=st.sampled_from(["", *(row["text"] for row in MILD[:80])]),
+)
+def test_any_category_with_danger_in_the_text_is_an_emergency(
+    category: str, danger: str, before: str
+) -> None:
+    text = f"{before}。{danger}" if before else danger
+    assert kind_of(text, category) is Kind.EMERGENCY
