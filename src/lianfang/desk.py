@@ -189,15 +189,17 @@ class _State:
     that a batch the journal refused can be rolled back.
     """
 
-    def __init__(self, network: Network) -> None:
+    def __init__(self, network: Network, window: dt.timedelta | None) -> None:
         self.version = 0
+        # Open incidents are indexed by place, kind, category and a time slot one duplicate
+        # window wide, so finding a duplicate looks at a handful of buckets, not every incident.
+        self.slot_seconds = max(window.total_seconds(), 1.0) if window is not None else None
+        self.duplicates: dict[tuple[object, ...], set[str]] = {}
         self.network = network
         self.incidents: dict[str, Incident] = {}
         self.by_report: dict[str, str] = {}  # every report id → its incident
         self.load: Counter[str] = Counter()  # assignee → open incidents owned
         self.due: list[tuple[dt.datetime, str]] = []  # heap of acknowledgement deadlines
-        self.open_by_community: dict[str, set[str]] = {}
-        self.open_by_cell: dict[tuple[int, int], set[str]] = {}
         self.last_report_at: dict[str, dt.datetime] = {}
         self.outbox: dict[str, Notification] = {}
         self._pending: dict[str, ReportReceived] = {}
@@ -229,11 +231,11 @@ class _State:
                 )
         else:
             assert before is not None
+            last_at = None
             if isinstance(event, IncidentLinked):
                 self._set(self.by_report, event.report.id, event.incident_id)
-            self._replace(before, apply(before, event))
-        if isinstance(event, IncidentLinked):
-            self._set(self.last_report_at, event.incident_id, event.report.received_at)
+                last_at = event.report.received_at
+            self._replace(before, apply(before, event), last_at)
         for note in notifications_for(position, event, before.owner_id if before else None):
             self._set(self.outbox, note.id, note)
         self._set_version(position)
@@ -271,32 +273,45 @@ class _State:
         for entry in [n for n in self.outbox.values() if matches(n)]:
             self._set(self.outbox, entry.id, None)
 
-    def _replace(self, before: Incident | None, after: Incident) -> None:
+    def _replace(
+        self, before: Incident | None, after: Incident, last_at: dt.datetime | None = None
+    ) -> None:
         self._set(self.incidents, after.id, after)
-        if before is None:
-            self._set(self.last_report_at, after.id, after.report.received_at)
+        old_last = self.last_report_at.get(after.id)
+        new_last = last_at or old_last or after.report.received_at
+        if new_last != old_last:
+            self._set(self.last_report_at, after.id, new_last)
+        old_keys = self.duplicate_keys(before, old_last) if before and before.is_open else set()
+        new_keys = self.duplicate_keys(after, new_last) if after.is_open else set()
+        for key in old_keys - new_keys:
+            self._discard(self.duplicates, key, after.id)
+        for key in new_keys - old_keys:
+            self._add(self.duplicates, key, after.id)
         if before is not None and before.is_open:
             self._count(before.owner_id, -1)
-            if not after.is_open:
-                self._unindex(before)
         if after.is_open:
             self._count(after.owner_id, +1)
-            if before is None:
-                self._index(after)
             if after.due_at is not None and (before is None or before.due_at != after.due_at):
                 self._push_due(after.due_at, after.id)
 
-    def _index(self, incident: Incident) -> None:
-        if incident.decision.community_id is not None:
-            self._add(self.open_by_community, incident.decision.community_id, incident.id)
-        if incident.report.location is not None:
-            self._add(self.open_by_cell, _cell(incident.report.location), incident.id)
+    def slot(self, at: dt.datetime) -> int:
+        assert self.slot_seconds is not None
+        return math.floor(at.timestamp() / self.slot_seconds)
 
-    def _unindex(self, incident: Incident) -> None:
-        if incident.decision.community_id is not None:
-            self._discard(self.open_by_community, incident.decision.community_id, incident.id)
+    def duplicate_keys(
+        self, incident: Incident, last_at: dt.datetime | None
+    ) -> set[tuple[object, ...]]:
+        """The buckets an open incident is found in: by community (when its category is
+        known) and by map cell (when it has coordinates), in its latest report's time slot."""
+        if self.slot_seconds is None or last_at is None:
+            return set()
+        kind, category, slot = incident.kind, incident.decision.category, self.slot(last_at)
+        keys: set[tuple[object, ...]] = set()
+        if category is not None and incident.decision.community_id is not None:
+            keys.add(("community", incident.decision.community_id, kind, category, slot))
         if incident.report.location is not None:
-            self._discard(self.open_by_cell, _cell(incident.report.location), incident.id)
+            keys.add(("cell", *_cell(incident.report.location), kind, category, slot))
+        return keys
 
     # --- primitive changes, each undoable ---------------------------------------------------
 
@@ -417,7 +432,8 @@ class Desk:
         )
         self.journal: Journal = journal if journal is not None else MemoryJournal()
         self.duplicates = duplicates
-        self._state = _State(Network.start(directory, network_policy))
+        window = duplicates.window if duplicates is not None else None
+        self._state = _State(Network.start(directory, network_policy), window)
         self.network_policy = self._state.network.policy
         self._neighbourhood: Neighbourhood | None = None
         self.refresh()
@@ -576,14 +592,20 @@ class Desk:
         if rule is None or kind not in rule.kinds:
             return None
         state = self._state
+        slot = state.slot(report.received_at)
+        buckets = state.duplicates
         candidates: set[str] = set()
-        if category is not None and community_id is not None:
-            candidates |= state.open_by_community.get(community_id, set())
-        if report.location is not None:
-            x, y = _cell(report.location)
-            for dx in (-1, 0, 1):
-                for dy in (-1, 0, 1):
-                    candidates |= state.open_by_cell.get((x + dx, y + dy), set())
+        for near_slot in (slot - 1, slot, slot + 1):  # |report - latest| <= window
+            if category is not None and community_id is not None:
+                candidates |= buckets.get(
+                    ("community", community_id, kind, category, near_slot), set()
+                )
+            if report.location is not None:
+                x, y = _cell(report.location)
+                for dx in (-1, 0, 1):
+                    for dy in (-1, 0, 1):
+                        key = ("cell", x + dx, y + dy, kind, category, near_slot)
+                        candidates |= buckets.get(key, set())
         best: Incident | None = None
         for incident_id in sorted(candidates):
             incident = state.incidents[incident_id]

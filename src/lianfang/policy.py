@@ -35,7 +35,8 @@ How rules are read (the full algorithm is in :mod:`lianfang.triage`):
   end cue follows it (``已经散了``, ``the fire is out``), or when the nearest time cue
   before it in its sentence (else after it in its clause) is a past or habitual one
   (``昨天``, ``天天``, ``last night``) rather than a present one (``现在``, ``still``).
-  A rule with a ``past`` outcome uses it then; a rule without one ignores tense.
+  A rule with a ``past`` outcome uses it then; a rule without one ignores tense. A
+  ``lasting`` rule (someone missing, someone trapped) is past only after an end cue.
 * A dispute happening now, or with any sign of violence, is an EMERGENCY (P2) in the
   shipped policy: the police go first. A dispute described as a standing matter (a
   parking space, a debt) is a NON_EMERGENCY for the police (category 200200).
@@ -147,7 +148,9 @@ class Rule:
 
     Outcome fields: ``kind`` and ``priority`` when the rule fires; ``past``, the
     outcome when every match is about the past or has ended (``None``: tense does not
-    matter for this rule); ``category``, the code the rule infers; ``needs_review``;
+    matter for this rule); ``lasting`` (the rule names a state that lasts until something
+    ends it, such as a missing child: only an end cue, ``找到了``, makes it past, never a
+    time cue such as ``昨天``); ``category``, the code the rule infers; ``needs_review``;
     ``stop`` (later rules do not fire).
     """
 
@@ -164,6 +167,7 @@ class Rule:
     category: str | None = None
     needs_review: bool = False
     stop: bool = False
+    lasting: bool = False
 
     @property
     def label_zh(self) -> str:

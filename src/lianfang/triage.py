@@ -329,8 +329,9 @@ class _Hit:
 
 
 _MASK = -1
-_LAST_CLAUSE_BREAK = re.compile(r".*(?:[,;:!?。、\n]|\bbut\b)", re.DOTALL)
-_CLAUSE_BREAK = re.compile(r"[,;:!?。、\n]")
+# Clause breaks: punctuation, a tag's brackets (【巡查】), a dash between spaces, "but".
+_LAST_CLAUSE_BREAK = re.compile(r".*(?:[,;:!?。、【】—–\n]|\s-\s|\bbut\b)", re.DOTALL)
+_CLAUSE_BREAK = re.compile(r"[,;:!?。、【】—–\n]|\s-\s")
 _SENTENCE_BREAK = re.compile(r"[。!?\n.](?:(?<=[。!?\n])|(?=\s))")  # "." only before a space
 _SENTENCE_REACH = 60  # characters looked back for a time cue
 _AFTER_REACH = 40  # characters looked ahead for an end cue or a trailing time cue
@@ -398,6 +399,7 @@ class _Matcher:
         self.anywhere = tuple(sorted(anywhere))
         self.context = [_optional(rule.context) for rule in policy.rules]
         self.ended = [_optional((*rule.ended_by, *cues.ended)) for rule in policy.rules]
+        self.lasting = [rule.lasting for rule in policy.rules]
         self.present, self.past = _optional(cues.present), _optional(cues.past)
         self.time_words = _optional((*cues.present, *cues.past))
         self.category_rules = tuple(
@@ -462,7 +464,8 @@ class _Matcher:
                 mode = _CURRENT
             else:
                 info = info or _Text(norm)
-                mode = _PAST if self._over(info, start, end, self.ended[owner]) else _CURRENT
+                over = self._over(info, start, end, self.ended[owner], self.lasting[owner])
+                mode = _PAST if over else _CURRENT
             hit = hits.get(owner)
             if hit is None:
                 hits[owner] = _Hit(mode, source[start:end])
@@ -530,11 +533,13 @@ class _Matcher:
                 return False
         return self.not_negation is None or self.not_negation.search(norm, low, start) is None
 
-    def _over(self, info: _Text, start: int, end: int, ended: re.Pattern[str] | None) -> bool:
+    def _over(
+        self, info: _Text, start: int, end: int, ended: re.Pattern[str] | None, lasting: bool
+    ) -> bool:
         norm = info.norm
         if ended is not None and ended.search(norm, end, end + _AFTER_REACH) is not None:
             return True
-        if self.time_words is None:
+        if lasting or self.time_words is None:  # a lasting state is over only when ended
             return False
         starts = info.time_cues(self.time_words)
         if not starts:
