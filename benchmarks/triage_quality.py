@@ -1,7 +1,8 @@
 """Triage quality on the labelled corpus: confusion matrix, per-kind precision and recall.
 
 Run: ``python benchmarks/triage_quality.py [corpus.jsonl] [--errors]``. The corpus defaults
-to ``tests/data/triage_corpus.jsonl``: one JSON object per line with ``text``,
+to ``tests/data/triage_corpus.jsonl`` (``tests/data/triage_heldout.jsonl`` holds reports
+written apart from the rules): one JSON object per line with ``text``,
 ``category`` (a code or null), ``kind`` (the expected kind), ``lang`` and an optional
 ``note``. ``--errors`` also lists every misclassified report.
 """
@@ -36,12 +37,16 @@ def main(argv: list[str]) -> None:
     errors = []
     by_lang: Counter[tuple[str, bool]] = Counter()
     reviews = 0
+    by_fallback = []  # emergencies that no rule recognised: only the "unclear" fallback caught them
     for row in rows:
         expected = Kind(row["kind"])
         result = triage_text(row["text"], policy, category=row["category"])
         confusion[expected, result.kind] += 1
         by_lang[row["lang"], expected is result.kind] += 1
         reviews += result.needs_review
+        caught = expected is Kind.EMERGENCY and result.kind is Kind.EMERGENCY
+        if caught and "fallback.unclear" in result.reasons:
+            by_fallback.append(row["text"])
         if expected is not result.kind:
             errors.append((row, result))
 
@@ -66,7 +71,10 @@ def main(argv: list[str]) -> None:
         right, wrong = by_lang[lang, True], by_lang[lang, False]
         print(f"  {lang}: {right / (right + wrong):.3f} ({right}/{right + wrong})")
     print(f"marked for review: {reviews}")
+    print(f"emergencies caught only by the fallback (no rule): {len(by_fallback)}")
     if "--errors" in argv:
+        for text in by_fallback:
+            print(f"  caught only by the fallback: {text}")
         print("\nmisclassified:")
         for row, result in errors:
             print(

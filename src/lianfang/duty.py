@@ -30,7 +30,7 @@ __all__ = ["DutyRoll", "DutyTable", "Moment"]
 
 T = TypeVar("T", int, dt.datetime)
 
-_UTC = dt.timezone.utc
+_UTC = dt.UTC
 
 
 def _boundaries(intervals: Sequence[tuple[T, T]]) -> tuple[T, ...]:
@@ -84,7 +84,9 @@ class DutyTable:
         for rota in rotas:
             weekly[rota.officer_id].extend(rota.week_intervals())
         for shift in shifts:
-            dated[shift.officer_id].append((shift.start.astimezone(_UTC), shift.end.astimezone(_UTC)))
+            dated[shift.officer_id].append(
+                (shift.start.astimezone(_UTC), shift.end.astimezone(_UTC))
+            )
         return cls(
             tz=zoneinfo.ZoneInfo(timezone),
             everyone=not weekly and not dated,
@@ -113,9 +115,7 @@ class DutyTable:
             return DutyRoll(self.tz, ids, bits, (), ((1 << len(ids)) - 1,), (), (0,))
         weekly_edges, weekly_masks = _sweep((bits[o], self._weekly.get(o, ())) for o in ids)
         dated_edges, dated_masks = _sweep((bits[o], self._dated.get(o, ())) for o in ids)
-        return DutyRoll(
-            self.tz, ids, bits, weekly_edges, weekly_masks, dated_edges, dated_masks
-        )
+        return DutyRoll(self.tz, ids, bits, weekly_edges, weekly_masks, dated_edges, dated_masks)
 
 
 @attrs.frozen

@@ -18,7 +18,9 @@ A reader of the journal that only cares about incidents skips every
 :class:`NetworkEvent` (``isinstance(event, Event)``).
 
 :func:`encode` and :func:`decode` turn events into the journal's opaque records and
-back, through the project's one converter (:mod:`lianfang.codec`).
+back: the hot incident events as compact JSON arrays read by hand (fast to restore),
+every other event through the project's one converter (:mod:`lianfang.codec`). Records
+written before the compact form existed still decode.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from collections.abc import Iterable
-from typing import TypeAlias
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any, TypeAlias, TypeVar, cast
 
 import attrs
 from cattrs.gen import make_dict_structure_fn
@@ -35,9 +38,9 @@ from cattrs.gen import make_dict_structure_fn
 from lianfang import codec
 from lianfang.errors import CorruptJournalError, InvalidValueError
 from lianfang.journal import EventRecord, StoredEvent
-from lianfang.model import GeoPoint, Phone, Report, VolunteerRole
+from lianfang.model import Channel, GeoPoint, Kind, Phone, Priority, Report, VolunteerRole
 from lianfang.model._checks import aware, non_empty, non_empty_items
-from lianfang.routing import Assignment, Decision, EscalationStep
+from lianfang.routing import Assignment, AssignmentRole, Decision, EscalationStep
 
 __all__ = [
     "EVENT_TYPES",
@@ -621,12 +624,360 @@ _converter.register_structure_hook(
 )
 
 
+# The hot events (every incident's opening, acknowledgement, escalation and resolution) are
+# written as compact JSON arrays, ``[1, field, …]``, and read back by hand-written code: a
+# journal is mostly these, and cattrs' generic hooks cost more than the rest of a restore.
+# A record whose text starts with "[" is in this format (1 is its version); records of
+# every other type, and records written before the format existed, are JSON objects read
+# by the converter, so journals written earlier restore unchanged.
+
+# Event payloads are trees built here or by the converter from frozen values: they cannot
+# refer to themselves, so the encoder need not track every container it enters.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+# The C scanner itself: json.loads wraps it in two regex matches and a method call.
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_COMPACT = 1
+_KINDS = {k.value: k for k in Kind}
+_PRIORITIES = {p.value: p for p in Priority}
+_CHANNELS = {c.value: c for c in Channel}
+_ROLES = {r.value: r for r in AssignmentRole}
+_MICROSECOND = dt.timedelta(microseconds=1)
+_intern = sys.intern
+_new = object.__new__
+_set = object.__setattr__
+
+T = TypeVar("T")
+
+
+def _trusted(cls: type[T]) -> Callable[..., T]:
+    """A constructor of ``cls`` from all its fields in order that skips its validators.
+
+    Only for values read back from our own journal records: they were validated
+    when the event was made. Unlike ``attrs.validators.disabled()`` it changes nothing
+    global, so another thread building values meanwhile is still checked.
+    """
+    names = tuple(field.name for field in attrs.fields(cast(Any, cls)))
+
+    def build(*values: object) -> T:
+        instance = _new(cls)
+        for name, value in zip(names, values, strict=True):
+            _set(instance, name, value)
+        return instance
+
+    return build
+
+
+_make_report = _trusted(Report)
+_make_point = _trusted(GeoPoint)
+# Decisions, assignments, ladder steps and outcomes have no validators: built directly.
+_make_decision = Decision
+_make_assignment = Assignment
+_make_step = EscalationStep
+_make_outcome = Outcome
+_make_received = _trusted(ReportReceived)
+_make_linked = _trusted(IncidentLinked)
+_make_routed = _trusted(IncidentRouted)
+_make_acknowledged = _trusted(IncidentAcknowledged)
+_make_escalated = _trusted(IncidentEscalated)
+_make_resolved = _trusted(IncidentResolved)
+
+# Caches that let decoded events share their repeated parts (times, ladders, reason
+# lists): faster to read and far smaller in memory. Each is emptied when it grows large.
+_CACHE_LIMIT = 1 << 16
+_times: dict[str, dt.datetime] = {}
+_durations: dict[int, dt.timedelta] = {}
+_string_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
+_recent_ids: dict[str, str] = {}
+_informed: dict[tuple[str, str], Assignment] = {}
+_ladders: dict[tuple[tuple[Any, ...], ...], tuple[EscalationStep, ...]] = {}
+
+
+_iso_texts: dict[int, tuple[dt.datetime, str]] = {}
+
+
+def _iso(value: dt.datetime) -> str:
+    """``value.isoformat()``, remembered: an event repeats its report's instant, and
+    formatting an instant of a ``ZoneInfo`` zone looks up its offset every time."""
+    # Keyed by identity: holding the instant keeps its id from being reused meanwhile.
+    found = _iso_texts.get(id(value))
+    if found is not None and found[0] is value:
+        return found[1]
+    text = value.isoformat()
+    if len(_iso_texts) >= 4096:
+        _iso_texts.clear()
+    _iso_texts[id(value)] = (value, text)
+    return text
+
+
+def _time(text: str) -> dt.datetime:
+    found = _times.get(text)
+    if found is None:
+        found = dt.datetime.fromisoformat(text)
+        if found.utcoffset() is None:
+            raise ValueError(f"{text!r} has no UTC offset")
+        if len(_times) >= _CACHE_LIMIT:
+            _times.clear()
+        _times[text] = found
+    return found
+
+
+def _duration(microseconds: int) -> dt.timedelta:
+    found = _durations.get(microseconds)
+    if found is None:
+        if type(microseconds) is not int:
+            raise ValueError(f"a duration must be whole microseconds, not {microseconds!r}")
+        found = dt.timedelta(microseconds=microseconds)
+        if len(_durations) >= _CACHE_LIMIT:
+            _durations.clear()
+        _durations[microseconds] = found
+    return found
+
+
+def _remember(cache: dict[Any, Any], key: object, value: T) -> T:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _strings(items: list[str]) -> tuple[str, ...]:
+    key = tuple(items)
+    found = _string_tuples.get(key)
+    if found is not None:
+        return found
+    if not all(type(item) is str for item in key):
+        raise ValueError(f"must be an array of strings, not {items!r}")
+    return _remember(_string_tuples, key, key)
+
+
+def _string(value: object) -> str:
+    if type(value) is not str:
+        raise ValueError(f"must be a string, not {value!r}")
+    return value
+
+
+def _id(value: object) -> str:
+    if type(value) is not str:
+        raise ValueError(f"an id must be a string, not {value!r}")
+    return _intern(value)
+
+
+def _incident_id(value: object) -> str:
+    """An incident's or report's id as one string object for all its recent mentions: an
+    incident's events repeat its id, and a restored desk keeps every mention."""
+    if type(value) is not str:
+        raise ValueError(f"an id must be a string, not {value!r}")
+    found = _recent_ids.get(value)
+    if found is None:
+        found = _remember(_recent_ids, value, value)
+    return found
+
+
+def _optional_id(value: object) -> str | None:
+    return None if value is None else _id(value)
+
+
+def _report_fields(report: Report) -> list[Any]:
+    location = report.location
+    return [
+        report.id,
+        _iso(report.received_at),
+        report.text,
+        report.channel.value,
+        report.reporter_id,
+        report.community_id,
+        report.address,
+        None if location is None else [location.lon, location.lat],
+        report.category,
+    ]
+
+
+def _report(fields: list[Any]) -> Report:
+    report_id, received_at, text, channel, reporter, community, address, location, category = fields
+    return _make_report(
+        _incident_id(report_id),
+        _time(received_at),
+        _string(text),
+        _CHANNELS[channel],
+        _optional_id(reporter),
+        _optional_id(community),
+        None if address is None else _string(address),
+        None if location is None else _make_point(float(location[0]), float(location[1])),
+        _optional_id(category),
+    )
+
+
+def _decision_fields(decision: Decision) -> list[Any]:
+    return [
+        decision.report_id,
+        _iso(decision.received_at),
+        decision.kind.value,
+        decision.priority.value,
+        decision.category,
+        decision.community_id,
+        decision.group_id,
+        decision.zone_id,
+        [
+            [a.assignee_id, a.role.value, None if a.due_at is None else _iso(a.due_at)]
+            for a in decision.assignments
+        ],
+        [[s.assignee_id, s.after // _MICROSECOND] for s in decision.escalation],
+        decision.ack_within // _MICROSECOND,
+        list(decision.reasons),
+        decision.needs_review,
+        decision.reporter_withheld,
+        list(decision.evidence),
+        decision.locate_method,
+    ]
+
+
+def _assignment(fields: list[Any]) -> Assignment:
+    assignee, role, due_at = fields
+    if due_at is not None:
+        return _make_assignment(_id(assignee), _ROLES[role], _time(due_at))
+    # The informed: the same few people over and over.
+    found = _informed.get((assignee, role))
+    if found is None:
+        found = _remember(
+            _informed, (assignee, role), _make_assignment(_id(assignee), _ROLES[role], None)
+        )
+    return found
+
+
+def _ladder(steps: list[list[Any]]) -> tuple[EscalationStep, ...]:
+    key = tuple(map(tuple, steps))
+    found = _ladders.get(key)
+    if found is None:
+        ladder = tuple([_make_step(_id(a), _duration(after)) for a, after in steps])
+        found = _remember(_ladders, key, ladder)
+    return found
+
+
+def _flag(value: object) -> bool:
+    if type(value) is not bool:
+        raise ValueError(f"must be true or false, not {value!r}")
+    return value
+
+
+def _decision(fields: list[Any]) -> Decision:
+    (
+        report_id,
+        received_at,
+        kind,
+        priority,
+        category,
+        community,
+        group,
+        zone,
+        assignments,
+        escalation,
+        ack_within,
+        reasons,
+        needs_review,
+        reporter_withheld,
+        evidence,
+        locate_method,
+    ) = fields
+    return _make_decision(
+        _incident_id(report_id),
+        _time(received_at),
+        _KINDS[kind],
+        _PRIORITIES[priority],
+        _optional_id(category),
+        _optional_id(community),
+        _optional_id(group),
+        _optional_id(zone),
+        tuple([_assignment(a) for a in assignments]),
+        _ladder(escalation),
+        _duration(ack_within),
+        _strings(reasons),
+        _flag(needs_review),
+        _flag(reporter_withheld),
+        _strings(evidence),
+        _id(locate_method),
+        None,  # the explain() context: not part of the value
+    )
+
+
+def _compact_fields(event: Event) -> list[Any] | None:
+    """The compact record of a hot event, or None for every other event."""
+    kind = type(event)
+    if kind not in _COMPACT_READERS:
+        return None
+    head = [_COMPACT, event.incident_id, _iso(event.at), event.by]
+    if isinstance(event, ReportReceived | IncidentLinked):
+        return head + _report_fields(event.report)
+    if isinstance(event, IncidentRouted):
+        return head + _decision_fields(event.decision)
+    if isinstance(event, IncidentResolved):
+        figures = event.figures
+        people_and_money = (
+            None if figures is None else [figures.people_dealt_with, figures.money_seized_yuan]
+        )
+        return [*head, event.outcome, people_and_money]
+    if isinstance(event, IncidentEscalated):
+        return [*head, event.from_id, event.to_id, event.step, _iso(event.due_at)]
+    return head  # IncidentAcknowledged
+
+
+def _read_received(fields: list[Any]) -> ReportReceived:
+    return _make_received(
+        _incident_id(fields[1]), _time(fields[2]), _id(fields[3]), _report(fields[4:])
+    )
+
+
+def _read_linked(fields: list[Any]) -> IncidentLinked:
+    return _make_linked(
+        _incident_id(fields[1]), _time(fields[2]), _id(fields[3]), _report(fields[4:])
+    )
+
+
+def _read_routed(fields: list[Any]) -> IncidentRouted:
+    return _make_routed(
+        _incident_id(fields[1]), _time(fields[2]), _id(fields[3]), _decision(fields[4:])
+    )
+
+
+def _read_acknowledged(fields: list[Any]) -> IncidentAcknowledged:
+    _, incident_id, at, by = fields
+    return _make_acknowledged(_incident_id(incident_id), _time(at), _id(by))
+
+
+def _read_resolved(fields: list[Any]) -> IncidentResolved:
+    _, incident_id, at, by, outcome, figures = fields
+    if figures is not None:
+        people, money = figures
+        if type(people) is not int or type(money) not in (int, float):
+            raise ValueError(f"figures must be [people, money], not {figures!r}")
+        figures = _make_outcome(people, float(money))
+    return _make_resolved(_incident_id(incident_id), _time(at), _id(by), _string(outcome), figures)
+
+
+def _read_escalated(fields: list[Any]) -> IncidentEscalated:
+    _, incident_id, at, by, from_id, to_id, step, due_at = fields
+    if type(step) is not int:
+        raise ValueError(f"step must be a whole number, not {step!r}")
+    return _make_escalated(
+        _incident_id(incident_id), _time(at), _id(by), _id(from_id), _id(to_id), step, _time(due_at)
+    )
+
+
+_COMPACT_READERS: dict[type, Callable[[list[Any]], Event]] = {
+    ReportReceived: _read_received,
+    IncidentLinked: _read_linked,
+    IncidentRouted: _read_routed,
+    IncidentAcknowledged: _read_acknowledged,
+    IncidentResolved: _read_resolved,
+    IncidentEscalated: _read_escalated,
+}
+_READERS_BY_NAME = {cls.__name__: read for cls, read in _COMPACT_READERS.items()}
+
+
 def encode(event: Event | NetworkEvent) -> EventRecord:
     """An event as a journal record (compact JSON)."""
-    data = _converter.unstructure(event)
-    return EventRecord(
-        type(event).__name__, json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    )
+    fields = _compact_fields(event) if isinstance(event, Event) else None
+    data = _converter.unstructure(event) if fields is None else fields
+    return EventRecord(type(event).__name__, _JSON.encode(data))
 
 
 def decode(stored: StoredEvent) -> AnyEvent:
@@ -635,10 +986,19 @@ def decode(stored: StoredEvent) -> AnyEvent:
     Incident events are :class:`Event` instances, network events :class:`NetworkEvent`
     ones: a reader that wants only incidents keeps ``isinstance(event, Event)``.
     """
+    data = stored.data
+    if data[:1] == "[" and (read := _READERS_BY_NAME.get(stored.type)) is not None:
+        try:
+            fields, end = _scan(data, 0)
+            if end != len(data) or type(fields) is not list or fields[0] != _COMPACT:
+                raise ValueError("not a compact record of a known version")
+            return read(fields)  # type: ignore[return-value]
+        except Exception as exc:  # any failure to read our own record means damage
+            raise CorruptJournalError(stored.position, f"{stored.type}: {exc}") from exc
     cls = EVENT_TYPES.get(stored.type)
     if cls is None:
         raise CorruptJournalError(stored.position, f"unknown event type {stored.type!r}")
     try:
-        return _converter.structure(json.loads(stored.data), cls)  # type: ignore[return-value]
+        return _converter.structure(json.loads(data), cls)  # type: ignore[return-value]
     except Exception as exc:  # any failure to read our own record means damage
         raise CorruptJournalError(stored.position, f"{stored.type}: {exc}") from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -120,6 +121,19 @@ class Incident:
         return actor_id == self.owner_id or actor_id in self.supervisors
 
 
+_FIELD_NAMES = tuple(field.name for field in attrs.fields(Incident))
+_FIELD_INDEX = {name: index for index, name in enumerate(_FIELD_NAMES)}
+_every_field = operator.attrgetter(*_FIELD_NAMES)
+
+
+def _evolve(incident: Incident, **changes: Any) -> Incident:
+    """``attrs.evolve`` for incidents, several times faster: restoring folds millions."""
+    values = list(_every_field(incident))
+    for name, value in changes.items():
+        values[_FIELD_INDEX[name]] = value
+    return Incident(*values)
+
+
 # --- guards: raise before anything is recorded ----------------------------------------------
 
 
@@ -199,11 +213,11 @@ def _is_agency_owned(decision: Decision) -> bool:
 
 
 def _linked(incident: Incident, event: IncidentLinked) -> Incident:
-    return attrs.evolve(incident, report_ids=(*incident.report_ids, event.report.id))
+    return _evolve(incident, report_ids=(*incident.report_ids, event.report.id))
 
 
 def _acknowledged(incident: Incident, event: IncidentAcknowledged) -> Incident:
-    return attrs.evolve(
+    return _evolve(
         incident,
         state=IncidentState.ACKNOWLEDGED,
         owner_id=event.by,
@@ -214,7 +228,7 @@ def _acknowledged(incident: Incident, event: IncidentAcknowledged) -> Incident:
 
 
 def _escalated(incident: Incident, event: IncidentEscalated) -> Incident:
-    return attrs.evolve(
+    return _evolve(
         incident,
         state=IncidentState.ESCALATED,
         owner_id=event.to_id,
@@ -227,7 +241,7 @@ def _escalated(incident: Incident, event: IncidentEscalated) -> Incident:
 
 
 def _reassigned(incident: Incident, event: IncidentReassigned) -> Incident:
-    return attrs.evolve(
+    return _evolve(
         incident,
         state=IncidentState.OPEN,
         owner_id=event.to_id,
@@ -239,7 +253,7 @@ def _reassigned(incident: Incident, event: IncidentReassigned) -> Incident:
 
 def _retriaged(incident: Incident, event: IncidentRetriaged) -> Incident:
     decision = event.decision
-    return attrs.evolve(
+    return _evolve(
         incident,
         decision=decision,
         state=IncidentState.OPEN,
@@ -254,7 +268,7 @@ def _retriaged(incident: Incident, event: IncidentRetriaged) -> Incident:
 
 
 def _handed(incident: Incident, event: HandedToAgency) -> Incident:
-    return attrs.evolve(
+    return _evolve(
         incident,
         owner_id=event.agency_id,
         agency_id=event.agency_id,
@@ -265,7 +279,7 @@ def _handed(incident: Incident, event: HandedToAgency) -> Incident:
 
 
 def _declined(incident: Incident, event: AgencyDeclined) -> Incident:
-    return attrs.evolve(
+    return _evolve(
         incident,
         owner_id=event.returned_to,
         agency_id=None,
@@ -279,11 +293,11 @@ def _declined(incident: Incident, event: AgencyDeclined) -> Incident:
 
 def _followed_up(incident: Incident, event: FollowUpRecorded) -> Incident:
     step = FollowUp(event.step.value, event.by, event.at, event.note)
-    return attrs.evolve(incident, follow_ups=(*incident.follow_ups, step))
+    return _evolve(incident, follow_ups=(*incident.follow_ups, step))
 
 
 def _resolved(incident: Incident, event: IncidentResolved) -> Incident:
-    return attrs.evolve(
+    return _evolve(
         incident,
         state=IncidentState.RESOLVED,
         due_at=None,
@@ -294,19 +308,19 @@ def _resolved(incident: Incident, event: IncidentResolved) -> Incident:
 
 
 def _feedback(incident: Incident, event: FeedbackRecorded) -> Incident:
-    return attrs.evolve(incident, satisfaction=event.satisfaction)
+    return _evolve(incident, satisfaction=event.satisfaction)
 
 
 def _alerted(incident: Incident, event: VolunteersAlerted) -> Incident:
-    return attrs.evolve(incident, alerted_ids=(*incident.alerted_ids, *event.volunteer_ids))
+    return _evolve(incident, alerted_ids=(*incident.alerted_ids, *event.volunteer_ids))
 
 
 def _alert_accepted(incident: Incident, event: AlertAccepted) -> Incident:
-    return attrs.evolve(incident, helper_ids=(*incident.helper_ids, event.by))
+    return _evolve(incident, helper_ids=(*incident.helper_ids, event.by))
 
 
 def _alert_declined(incident: Incident, event: AlertDeclined) -> Incident:
-    return attrs.evolve(incident, declined_ids=(*incident.declined_ids, event.by))
+    return _evolve(incident, declined_ids=(*incident.declined_ids, event.by))
 
 
 _HANDLERS: dict[type, Callable[[Any, Any], Incident]] = {

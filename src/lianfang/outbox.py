@@ -25,16 +25,24 @@ from lianfang.bulletins import TOPIC_LABELS
 from lianfang.events import (
     AgencyDeclined,
     AlertAccepted,
+    AlertDeclined,
     BulletinPublished,
     CheckInReminded,
     Event,
+    FeedbackRecorded,
+    FollowUpRecorded,
     HandedToAgency,
+    IncidentAcknowledged,
     IncidentEscalated,
     IncidentLinked,
     IncidentReassigned,
+    IncidentResolved,
     IncidentRetriaged,
     IncidentRouted,
     NetworkEvent,
+    NotificationDelivered,
+    NotificationFailed,
+    ReportReceived,
     VolunteersAlerted,
 )
 from lianfang.routing import AssignmentRole, Decision
@@ -140,6 +148,8 @@ def notifications_for(
 
     ``owner_id`` is the incident's owner before the event (for linked reports and helpers).
     """
+    if type(event) in _SILENT:  # most of a journal: answer them without the chain below
+        return ()
     if isinstance(event, NetworkEvent):
         return _network_notifications(position, event)
     detail = ""
@@ -164,12 +174,31 @@ def notifications_for(
         detail = event.by
     else:
         return ()
+    incident_id, at = event.incident_id, event.at
+    # Positional arguments, a list not a generator: every routed report makes a few of these.
     return tuple(
-        Notification(
-            f"N{position}.{k}", event.incident_id, recipient, topic, event.at, detail=detail
-        )
-        for k, (recipient, topic) in enumerate(recipients)
+        [
+            Notification(
+                f"N{position}.{k}", incident_id, recipient, topic, at, 0, None, None, detail
+            )
+            for k, (recipient, topic) in enumerate(recipients)
+        ]
     )
+
+
+_SILENT: frozenset[type] = frozenset(
+    {
+        ReportReceived,
+        IncidentAcknowledged,
+        IncidentResolved,
+        FollowUpRecorded,
+        FeedbackRecorded,
+        NotificationDelivered,
+        NotificationFailed,
+        AlertDeclined,
+    }
+)
+"""Incident events that tell nobody anything."""
 
 
 def _network_notifications(position: int, event: NetworkEvent) -> tuple[Notification, ...]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -18,9 +17,9 @@ from cattrs.gen import make_dict_unstructure_fn, override
 
 from lianfang import codec
 from lianfang.directory import Directory
-from lianfang.duty import Moment
+from lianfang.duty import DutyRoll
 from lianfang.locate import LOCATE_REASONS, Locator, Place
-from lianfang.model import Kind, PatrolGroup, Priority, Report, VolunteerStatus
+from lianfang.model import Kind, Priority, Report, VolunteerStatus
 from lianfang.policy import Policy, default_policy
 from lianfang.triage import Classifier, Triage, triage
 
@@ -256,25 +255,64 @@ codec.converter.register_unstructure_hook(
 )
 
 
-@attrs.frozen
+_OWNER = AssignmentRole.OWNER
+_NOTIFIED = AssignmentRole.NOTIFIED
+_EMERGENCY = Kind.EMERGENCY
+_NON_EMERGENCY = Kind.NON_EMERGENCY
+_CLUE = Kind.CLUE
+
+_UNKNOWN_PLACE = ("route.unknown_place",)
+_EMERGENCY_REASONS = ("route.emergency",)
+_AGENCY = ("route.agency",)
+_CADRE = ("route.cadre",)
+_LIAISON = ("route.liaison",)
+_CLUE_REASONS = ("route.clue",)
+_INFO = ("route.info",)
+# What the police-owner search adds, by where it ended and whether there were liaisons.
+_OFF_DUTY = ("route.off_duty",)
+_NEIGHBOUR = ("route.neighbour_group",)
+_ZONE_LEADER = ("route.zone_leader",)
+
+# Ladders and notification lists are shared by many decisions; bounds keep memory flat.
+_LADDER_CACHE_SIZE = 65_536
+_TOLD_CACHE_SIZE = 65_536
+
+
+@attrs.frozen(eq=False)
 class _Area:
-    """What routing needs to know about one community, prepared once."""
+    """What routing needs to know about one community, prepared once.
+
+    Officers are bits of the zone's duty roll (see :class:`~lianfang.duty.DutyRoll`), which
+    holds the officers of every group of the zone and the liaison officers of its
+    communities: ``liaisons``, ``group`` and ``neighbours`` (the officers of the zone's other
+    groups) are masks over ``officer_ids``, so "the first on-duty liaison officer" is the
+    lowest bit of ``on_duty & liaisons``.
+    """
 
     community_id: str
     group_id: str
     zone_id: str
     leader_id: str
-    liaison_ids: tuple[str, ...]
-    group_officer_ids: tuple[str, ...]
-    neighbour_officer_ids: tuple[str, ...]  # officers of the zone's other groups
-    cadre_ids: tuple[str, ...]  # active cadres only
+    cadre_ids: tuple[str, ...]  # active cadres only, sorted
+    roll: DutyRoll  # shared by the zone's communities
+    officer_ids: tuple[str, ...]  # roll.officer_ids: bit n stands for officer_ids[n]
+    liaisons: int
+    group: int
+    neighbours: int
+
+
+def _first(ids: tuple[str, ...], mask: int) -> str:
+    """The officer of the lowest bit of ``mask`` (the lowest id), or "" for an empty mask."""
+    return ids[(mask & -mask).bit_length() - 1] if mask else ""
 
 
 class Router:
     """Routes reports for one directory under one policy.
 
-    Build it once: it prepares the spatial index, the name index and each community's
-    chain of responsibility. ``route`` is then a pure function of the report.
+    Build it once: it prepares the spatial index, the name index, each community's chain of
+    responsibility and each patrol zone's duty roll. ``route`` is then a pure function of
+    the report (and the load): it keeps bounded caches of values it has built (escalation
+    ladders, notification lists), which never change an answer.
     """
 
     def __init__(
@@ -292,7 +330,7 @@ class Router:
             buffer_m=self.policy.locate_buffer_m,
             several_names=self.policy.several_places,
         )
-        self._areas = {c.id: _prepare_area(directory, c.id) for c in directory.communities}
+        self._areas = _prepare_areas(directory)
         self._agencies_by_category: dict[str, tuple[str, ...]] = {}
         for agency in sorted(directory.agencies, key=lambda a: a.id):
             for code in agency.categories:
@@ -300,6 +338,12 @@ class Router:
                 self._agencies_by_category[code] += (agency.id,)
         self._context = (directory, self.policy)
         self._center = directory.command_center.id
+        self._ack_deadlines = dict(self.policy.ack_deadlines)
+        self._clue_ack_deadline = self.policy.clue_ack_deadline
+        self._civil_owners: dict[str, str | None] = {}
+        self._notices: dict[str, Assignment] = {}
+        self._ladders: dict[tuple[tuple[str, ...], dt.timedelta], tuple[EscalationStep, ...]] = {}
+        self._told: dict[tuple[str, int], tuple[Assignment, ...]] = {}
 
     def route(
         self,
@@ -326,49 +370,35 @@ class Router:
                 evidence=(),
             )
         place = self._locator.locate(report)
-        area = self._areas.get(place.community_id) if place.community_id else None
-        moment = self.directory.duty.moment(report.received_at)
-        plan = self._plan(area, verdict, moment, load or {})
-        due = report.received_at + plan.ack_within
-        return Decision(
-            report_id=report.id,
-            received_at=report.received_at,
-            kind=verdict.kind,
-            priority=verdict.priority,
-            category=verdict.category,
-            community_id=area.community_id if area else None,
-            group_id=area.group_id if area else None,
-            zone_id=area.zone_id if area else None,
-            assignments=tuple(
-                Assignment(assignee, role, None if role is AssignmentRole.NOTIFIED else due)
-                for assignee, role in plan.assignees
-            ),
-            escalation=plan.escalation,
-            ack_within=plan.ack_within,
-            reasons=verdict.reasons + place.reasons + plan.reasons,
-            needs_review=verdict.needs_review or place.needs_review,
-            reporter_withheld=verdict.kind is Kind.CLUE,
-            evidence=verdict.evidence,
-            locate_method=place.method.value,
-            context=self._context,
-        )
-
-    def _plan(
-        self, area: _Area | None, verdict: Triage, moment: Moment, load: Mapping[str, int]
-    ) -> _Template:
-        plan = _Plan(self, verdict, moment, load)
-        if area is None:
-            plan.unknown_place()
-        elif verdict.kind is Kind.EMERGENCY:
-            plan.emergency(area)
-        elif verdict.kind is Kind.NON_EMERGENCY:
-            plan.non_emergency(area)
-        elif verdict.kind is Kind.CLUE:
-            plan.clue(area)
+        area = self._areas.get(place.community_id) if place.community_id is not None else None
+        at = report.received_at
+        if load:
+            owner, notified, escalation, reasons, ack_within = _Plan(
+                self, area, verdict, at, load or {}
+            ).make()
         else:
-            plan.info(area)
-        escalation = plan.ladder(area)
-        return _Template(tuple(plan.assignees), escalation, tuple(plan.reasons), plan.ack_within)
+            owner, notified, escalation, reasons, ack_within = self._plan(area, verdict, at)
+        decided = verdict.kind
+        # Positional: this runs for every report, and keywords cost a third more here.
+        return Decision(
+            report.id,  # report_id
+            at,  # received_at
+            decided,  # kind
+            verdict.priority,
+            verdict.category,
+            area.community_id if area is not None else None,
+            area.group_id if area is not None else None,
+            area.zone_id if area is not None else None,
+            (Assignment(owner, _OWNER, at + ack_within), *notified),  # assignments
+            escalation,
+            ack_within,
+            verdict.reasons + place.reasons + reasons,
+            verdict.needs_review or place.needs_review,
+            decided is _CLUE,  # reporter_withheld
+            verdict.evidence,
+            place.method._value_,  # locate_method; _value_ is a plain attribute, .value is not
+            self._context,
+        )
 
     def route_many(
         self, reports: Iterable[Report], *, load: Mapping[str, int] | None = None
@@ -380,55 +410,238 @@ class Router:
         """Only the locating step (for tools and tests)."""
         return self._locator.locate(report)
 
+    # --- the plan with no load to weigh: everyone is free, so the first on duty wins --------
 
-def _prepare_area(directory: Directory, community_id: str) -> _Area:
-    community = directory.community(community_id)
-    group = directory.group(community.group_id)
-    zone = directory.zone(group.zone_id)
-    others: list[PatrolGroup] = [g for g in directory.groups_in(zone.id) if g.id != group.id]
-    cadres = tuple(
-        sorted(
-            v
-            for v in community.cadre_ids
-            if directory.volunteer(v).status is VolunteerStatus.ACTIVE
+    def _plan(self, area: _Area | None, verdict: Triage, at: dt.datetime) -> _Outcome:
+        """Owner, notified, ladder, reasons and deadline when nobody's load counts.
+
+        The same rules as :class:`_Plan` (which the property tests hold it to), written
+        with masks and without per-report objects, because it runs for every report.
+        """
+        kind = verdict.kind
+        ack = self._clue_ack_deadline if kind is _CLUE else self._ack_deadlines[verdict.priority]
+        center = self._center
+        if area is None:
+            return center, (), self._ladder(center, (), ack), _UNKNOWN_PLACE, ack
+        on_duty = area.roll.on_duty_mask(at)
+        leader = area.leader_id
+        if kind is _EMERGENCY:
+            told = on_duty & area.group or on_duty & area.neighbours
+            ladder = self._ladder(center, (leader,), ack)
+            return center, self._told_list(area, told), ladder, _EMERGENCY_REASONS, ack
+        ids = area.officer_ids
+        notice = self._notice
+        notified: tuple[Assignment, ...]
+        reasons: tuple[str, ...]
+        rungs: tuple[str, ...]
+        if kind is _NON_EMERGENCY:
+            category = verdict.category
+            civil = self._civil_owner(category) if category else None
+            if civil is not None:  # not a police matter
+                cadres = area.cadre_ids
+                if civil or cadres:
+                    liaison = _first(ids, on_duty & area.liaisons)
+                    if civil:  # the agency that takes the category, the cadre informed
+                        owner = civil
+                        notified = (notice(cadres[0]),) if cadres and cadres[0] != owner else ()
+                        reasons = _AGENCY
+                    else:  # the cadre, the liaison officer informed
+                        owner = cadres[0]
+                        notified = (notice(liaison),) if liaison and liaison != owner else ()
+                        reasons = _CADRE
+                    # the police stand behind the agency or cadre on the ladder
+                    rungs = (
+                        liaison,
+                        self._backup(area, on_duty, owner),
+                        leader if owner != leader else "",
+                    )
+                    return owner, notified, self._ladder(owner, rungs, ack), reasons, ack
+            head = _LIAISON
+        elif kind is _CLUE:
+            head = _CLUE_REASONS
+        else:
+            head = _INFO
+        # The police own it: liaison officer, else the group's, else the zone's, else the leader.
+        found = on_duty & area.liaisons
+        if found:
+            owner = ids[(found & -found).bit_length() - 1]
+            reasons = head
+            rungs = (
+                self._backup(area, on_duty, owner),
+                leader if owner != leader else "",
+            )
+        else:
+            off_duty = _OFF_DUTY if area.liaisons else ()
+            found = on_duty & area.group
+            if found:
+                reasons = head + off_duty
+            else:
+                found = on_duty & area.neighbours
+                reasons = head + off_duty + _NEIGHBOUR
+            if found:
+                owner = ids[(found & -found).bit_length() - 1]
+                rungs = (leader if owner != leader else "",)
+            else:
+                owner = leader
+                reasons = head + off_duty + _ZONE_LEADER
+                rungs = ()
+        if kind is _NON_EMERGENCY:
+            cadres = area.cadre_ids
+            notified = (notice(cadres[0]),) if cadres and cadres[0] != owner else ()
+        elif kind is _CLUE:
+            notified = (notice(leader),)
+        else:
+            notified = ()
+        return owner, notified, self._ladder(owner, rungs, ack), reasons, ack
+
+    @staticmethod
+    def _backup(area: _Area, on_duty: int, owner: str) -> str:
+        """The first on-duty officer of the group, else of the zone, other than ``owner``."""
+        others = on_duty & ~area.roll.bits.get(owner, 0)
+        return _first(area.officer_ids, others & area.group or others & area.neighbours)
+
+    # --- shared values ------------------------------------------------------------------
+
+    def _notice(self, assignee_id: str) -> Assignment:
+        """The "is informed" assignment of ``assignee_id`` (one value, reused)."""
+        notice = self._notices.get(assignee_id)
+        if notice is None:
+            notice = self._notices[assignee_id] = Assignment(assignee_id, _NOTIFIED, None)
+        return notice
+
+    def _told_list(self, area: _Area, told: int) -> tuple[Assignment, ...]:
+        """Who an emergency in ``area`` informs: the ``told`` officers, then the leader."""
+        key = (area.zone_id, told)
+        notified = self._told.get(key)
+        if notified is None:
+            center = self._center
+            ids = [o for o in area.roll.officers_in(told) if o != center]
+            if area.leader_id not in ids and area.leader_id != center:
+                ids.append(area.leader_id)
+            notified = tuple(self._notice(o) for o in ids)
+            if len(self._told) >= _TOLD_CACHE_SIZE:
+                self._told.clear()
+            self._told[key] = notified
+        return notified
+
+    def _civil_owner(self, code: str) -> str | None:
+        """For a category that is not a police matter, the agency that takes it ("" when
+        none does); None for a police matter or a code the policy does not know."""
+        try:
+            return self._civil_owners[code]
+        except KeyError:
+            pass
+        category = self.policy.category(code)
+        owner: str | None = None
+        if category is not None and not category.police:
+            agencies = self._agencies_by_category.get(category.code, ())
+            owner = agencies[0] if agencies else ""
+        self._civil_owners[code] = owner
+        return owner
+
+    def _ladder(
+        self, owner: str, rungs: tuple[str, ...], ack_within: dt.timedelta
+    ) -> tuple[EscalationStep, ...]:
+        """The escalation above ``owner``: each of ``rungs`` (empty ones and repeats of the
+        rung below are skipped), then the command center, one more ``ack_within`` each.
+
+        A step's ``after`` is counted from receipt: each rung gets one full
+        acknowledgement window before the next one is called.
+        """
+        if owner in rungs:  # only the rungs' own order decides the rest: not worth keeping
+            return self._climb(owner, rungs, ack_within)
+        # Unless a rung repeats the owner, the ladder does not depend on who owns the matter,
+        # so the cache holds one entry per chain of officers, which a directory bounds.
+        key = (rungs, ack_within)
+        ladder = self._ladders.get(key)
+        if ladder is None:
+            ladder = self._climb(owner, rungs, ack_within)
+            if len(self._ladders) >= _LADDER_CACHE_SIZE:
+                self._ladders.clear()
+            self._ladders[key] = ladder
+        return ladder
+
+    def _climb(
+        self, owner: str, rungs: tuple[str, ...], ack_within: dt.timedelta
+    ) -> tuple[EscalationStep, ...]:
+        center = self._center
+        steps: list[EscalationStep] = []
+        previous = owner
+        for rung in (*rungs, center):
+            if not rung or rung == previous:
+                continue
+            steps.append(EscalationStep(rung, ack_within * (len(steps) + 1)))
+            previous = rung
+        if not steps:  # the command center owns it and nobody stands above: re-alert it
+            steps.append(EscalationStep(center, ack_within))
+        return tuple(steps)
+
+
+_Outcome = tuple[
+    str, tuple[Assignment, ...], tuple[EscalationStep, ...], tuple[str, ...], dt.timedelta
+]
+"""A plan's result: owner id, notified assignments, escalation ladder, reasons, deadline."""
+
+
+def _prepare_areas(directory: Directory) -> dict[str, _Area]:
+    """Every community's chain of responsibility, with one duty roll per patrol zone."""
+    zone_of_group = {g.id: g.zone_id for g in directory.groups}
+    members: dict[str, set[str]] = {z.id: set() for z in directory.zones}
+    for group in directory.groups:
+        members[group.zone_id].update(group.officer_ids)
+    for community in directory.communities:
+        members[zone_of_group[community.group_id]].update(community.liaison_officer_ids)
+    rolls = {zone_id: directory.duty.roll(ids) for zone_id, ids in members.items()}
+    areas: dict[str, _Area] = {}
+    for community in directory.communities:
+        group = directory.group(community.group_id)
+        zone = directory.zone(group.zone_id)
+        roll = rolls[zone.id]
+        others = [g for g in directory.groups_in(zone.id) if g.id != group.id]
+        cadres = tuple(
+            sorted(
+                v
+                for v in community.cadre_ids
+                if directory.volunteer(v).status is VolunteerStatus.ACTIVE
+            )
         )
-    )
-    return _Area(
-        community_id=community.id,
-        group_id=group.id,
-        zone_id=zone.id,
-        leader_id=zone.leader_id,
-        liaison_ids=tuple(sorted(community.liaison_officer_ids)),
-        group_officer_ids=tuple(sorted(group.officer_ids)),
-        neighbour_officer_ids=tuple(sorted({o for g in others for o in g.officer_ids})),
-        cadre_ids=cadres,
-    )
-
-
-@attrs.frozen
-class _Template:
-    """A decision without its report: who, in which role, the ladder and why."""
-
-    assignees: tuple[tuple[str, AssignmentRole], ...]
-    escalation: tuple[EscalationStep, ...]
-    reasons: tuple[str, ...]
-    ack_within: dt.timedelta
+        areas[community.id] = _Area(
+            community_id=community.id,
+            group_id=group.id,
+            zone_id=zone.id,
+            leader_id=zone.leader_id,
+            cadre_ids=cadres,
+            roll=roll,
+            officer_ids=roll.officer_ids,
+            liaisons=roll.mask_of(community.liaison_officer_ids),
+            group=roll.mask_of(group.officer_ids),
+            neighbours=roll.mask_of(o for g in others for o in g.officer_ids),
+        )
+    return areas
 
 
 class _Plan:
-    """The working state of one plan: who has been assigned so far, and why."""
+    """The plan for a report when load counts: who has been assigned so far, and why.
+
+    ``pick`` weighs each candidate's open incidents against the policy's capacity.
+    """
 
     def __init__(
-        self, router: Router, verdict: Triage, moment: Moment, load: Mapping[str, int]
+        self,
+        router: Router,
+        area: _Area | None,
+        verdict: Triage,
+        at: dt.datetime,
+        load: Mapping[str, int],
     ) -> None:
         self.router = router
+        self.area = area
         self.verdict = verdict
-        self.moment = moment
+        self.on_duty = area.roll.on_duty_mask(at) if area is not None else 0
         self.load = load
         self.reasons: list[str] = []
         self.capacity = router.policy.capacity
-        self.assignees: list[tuple[str, AssignmentRole]] = []
-        self.assigned: set[str] = set()
+        self.assignees: list[str] = []
         policy = router.policy
         self.ack_within = (
             policy.clue_ack_deadline
@@ -437,26 +650,42 @@ class _Plan:
         )
         self.owner_rung = 0  # where the owner stands on the ladder, see ladder()
 
+    def make(self) -> _Outcome:
+        area = self.area
+        kind = self.verdict.kind
+        if area is None:
+            self.unknown_place()
+        elif kind is Kind.EMERGENCY:
+            self.emergency(area)
+        elif kind is Kind.NON_EMERGENCY:
+            self.non_emergency(area)
+        elif kind is Kind.CLUE:
+            self.clue(area)
+        else:
+            self.info(area)
+        owner, *notified = self.assignees
+        return (
+            owner,
+            tuple(self.router._notice(o) for o in notified),
+            self.ladder(area),
+            tuple(self.reasons),
+            self.ack_within,
+        )
+
     # --- choosing people ---------------------------------------------------------------
 
-    def pick(
-        self, candidates: Sequence[str], *, officers: bool = True, besides: str = ""
-    ) -> str | None:
-        """The least-loaded available candidate (on duty, under capacity), lowest id first.
-
-        Candidates are sorted by id, so with no load to weigh the first available one wins.
-        """
-        on_duty = self.moment.on_duty
-        if not self.load and (self.capacity is None or self.capacity > 0):
+    def pick(self, candidates: Sequence[str], *, besides: str = "") -> str | None:
+        """The least-loaded candidate under capacity, lowest id first (candidates are sorted)."""
+        if not self.load:  # (a policy's capacity is at least 1)
             for candidate in candidates:
-                if candidate != besides and (not officers or on_duty(candidate)):
+                if candidate != besides:
                     return candidate
             return None
         best: str | None = None
         best_load = 0
         capacity_hit = False
         for candidate in candidates:
-            if candidate == besides or (officers and not on_duty(candidate)):
+            if candidate == besides:
                 continue
             current = self.load.get(candidate, 0)
             if self.capacity is not None and current >= self.capacity:
@@ -468,19 +697,23 @@ class _Plan:
             self.reasons.append("route.at_capacity")
         return best
 
+    def pick_on_duty(self, area: _Area, mask: int, *, besides: str = "") -> str | None:
+        """:meth:`pick` among the officers of ``mask`` who are on duty."""
+        return self.pick(area.roll.officers_in(mask & self.on_duty), besides=besides)
+
     def police_owner(self, area: _Area) -> str:
         """Liaison officer, else the group's on-duty officers, else the zone's, else its leader."""
-        chosen = self.pick(area.liaison_ids)
+        chosen = self.pick_on_duty(area, area.liaisons)
         if chosen is not None:
             self.owner_rung = 0
             return chosen
-        if area.liaison_ids:
+        if area.liaisons:
             self.reasons.append("route.off_duty")
-        chosen = self.pick(area.group_officer_ids)
+        chosen = self.pick_on_duty(area, area.group)
         if chosen is not None:
             self.owner_rung = 1
             return chosen
-        chosen = self.pick(area.neighbour_officer_ids)
+        chosen = self.pick_on_duty(area, area.neighbours)
         if chosen is not None:
             self.reasons.append("route.neighbour_group")
             self.owner_rung = 1
@@ -489,103 +722,80 @@ class _Plan:
         self.owner_rung = 2
         return area.leader_id
 
-    def assign(self, assignee_id: str, role: AssignmentRole) -> None:
-        if assignee_id not in self.assigned:
-            self.assigned.add(assignee_id)
-            self.assignees.append((assignee_id, role))
+    def assign(self, assignee_id: str) -> None:
+        """Add an assignee (the first one owns the matter); nobody is added twice."""
+        if assignee_id not in self.assignees:
+            self.assignees.append(assignee_id)
 
     # --- by kind ----------------------------------------------------------------------
 
     def unknown_place(self) -> None:
         self.reasons.append("route.unknown_place")
         self.owner_rung = 3
-        self.assign(self.router._center, AssignmentRole.OWNER)
+        self.assign(self.router._center)
 
     def emergency(self, area: _Area) -> None:
         self.reasons.append("route.emergency")
         self.owner_rung = 3
-        self.assign(self.router._center, AssignmentRole.OWNER)
-        on_duty = self.moment.on_duty
-        told = [o for o in area.group_officer_ids if on_duty(o)] or [
-            o for o in area.neighbour_officer_ids if on_duty(o)
-        ]
-        for officer in told:
-            self.assign(officer, AssignmentRole.NOTIFIED)
-        self.assign(area.leader_id, AssignmentRole.NOTIFIED)
+        self.assign(self.router._center)
+        on_duty = self.on_duty
+        for officer in area.roll.officers_in(on_duty & area.group or on_duty & area.neighbours):
+            self.assign(officer)
+        self.assign(area.leader_id)
 
     def non_emergency(self, area: _Area) -> None:
-        category = (
-            self.router.policy.category(self.verdict.category) if self.verdict.category else None
-        )
+        code = self.verdict.category
+        category = self.router.policy.category(code) if code else None
         if category is not None and not category.police:
             agencies = self.router._agencies_by_category.get(category.code, ())
-            agency = self.pick(agencies, officers=False)
+            agency = self.pick(agencies)
             if agency is not None:
                 self.reasons.append("route.agency")
-                self.assign(agency, AssignmentRole.OWNER)
+                self.assign(agency)
                 for cadre in area.cadre_ids[:1]:
-                    self.assign(cadre, AssignmentRole.NOTIFIED)
+                    self.assign(cadre)
                 self.owner_rung = -1
                 return
-            chosen_cadre = self.pick(area.cadre_ids, officers=False)
+            chosen_cadre = self.pick(area.cadre_ids)
             if chosen_cadre is not None:
                 self.reasons.append("route.cadre")
-                self.assign(chosen_cadre, AssignmentRole.OWNER)
+                self.assign(chosen_cadre)
                 self.owner_rung = -1
-                liaison = self.pick(area.liaison_ids)
+                liaison = self.pick_on_duty(area, area.liaisons)
                 if liaison is not None:
-                    self.assign(liaison, AssignmentRole.NOTIFIED)
+                    self.assign(liaison)
                 return
         self.reasons.append("route.liaison")
-        self.assign(self.police_owner(area), AssignmentRole.OWNER)
+        self.assign(self.police_owner(area))
         for cadre in area.cadre_ids[:1]:
-            self.assign(cadre, AssignmentRole.NOTIFIED)
+            self.assign(cadre)
 
     def clue(self, area: _Area) -> None:
         self.reasons.append("route.clue")
-        self.assign(self.police_owner(area), AssignmentRole.OWNER)
-        self.assign(area.leader_id, AssignmentRole.NOTIFIED)
+        self.assign(self.police_owner(area))
+        self.assign(area.leader_id)
 
     def info(self, area: _Area) -> None:
         self.reasons.append("route.info")
-        self.assign(self.police_owner(area), AssignmentRole.OWNER)
+        self.assign(self.police_owner(area))
 
     # --- the ladder -------------------------------------------------------------------
 
     def ladder(self, area: _Area | None) -> tuple[EscalationStep, ...]:
-        """The rungs above the owner: liaison → group officer → zone leader → command center.
-
-        A step's ``after`` is counted from receipt: each rung gets one full
-        acknowledgement window before the next one is called.
-        """
-        owner = self.assignees[0][0]
+        """The rungs above the owner: liaison → group officer → zone leader → command center."""
+        owner = self.assignees[0]
         rungs: list[str] = []
         if area is not None:
             if self.owner_rung < 0:  # a cadre or agency owns it: the police stand behind them
-                rungs.append(self.pick(area.liaison_ids) or "")
+                rungs.append(self.pick_on_duty(area, area.liaisons) or "")
             if self.owner_rung < 1:
                 rungs.append(
-                    self.pick(area.group_officer_ids, besides=owner)
-                    or self.pick(area.neighbour_officer_ids, besides=owner)
+                    self.pick_on_duty(area, area.group, besides=owner)
+                    or self.pick_on_duty(area, area.neighbours, besides=owner)
                     or ""
                 )
             if self.owner_rung < 3 and owner != area.leader_id:
                 rungs.append(area.leader_id)
             elif self.owner_rung == 3:
                 rungs.append(area.leader_id)  # an emergency unanswered by 110: its zone leader
-        rungs.append(self.router._center)
-        steps: list[EscalationStep] = []
-        previous = owner
-        for rung in rungs:
-            if not rung or rung == previous:
-                continue
-            steps.append(_step(rung, self.ack_within * (len(steps) + 1)))
-            previous = rung
-        if not steps:  # the command center owns it and nobody stands above: it is re-alerted
-            steps.append(_step(self.router._center, self.ack_within))
-        return tuple(steps)
-
-
-@functools.lru_cache(maxsize=65_536)
-def _step(assignee_id: str, after: dt.timedelta) -> EscalationStep:
-    return EscalationStep(assignee_id, after)
+        return self.router._ladder(owner, tuple(rungs), self.ack_within)

@@ -27,7 +27,7 @@ from lianfang.events import IncidentLinked, ReportReceived
 from lianfang.model import Kind, Priority, Report
 from lianfang.policy import Policy, default_policy
 from lianfang.routing import Decision, Router
-from lianfang.stats import Events, HandlerKind, _Roles
+from lianfang.stats import _HANDLER_NAMES, Events, HandlerKind, _Roles
 
 __all__ = ["Change", "Comparison", "Totals", "replay", "reports_from"]
 
@@ -213,14 +213,6 @@ _KIND_NAMES: Mapping[Kind, tuple[str, str]] = {
     Kind.NON_EMERGENCY: ("非紧急", "non-emergency"),
     Kind.CLUE: ("线索", "clue"),
     Kind.INFO: ("咨询", "information"),
-}
-_HANDLER_NAMES: Mapping[HandlerKind, tuple[str, str]] = {
-    HandlerKind.LIAISON_OFFICER: ("挂钩民警", "liaison officers"),
-    HandlerKind.OFFICER: ("其他民警", "other officers"),
-    HandlerKind.CADRE: ("社区干部", "community cadres"),
-    HandlerKind.AGENCY: ("联动单位", "partner agencies"),
-    HandlerKind.COMMAND_CENTER: ("110指挥中心", "110 command center"),
-    HandlerKind.OTHER: ("其他", "others"),
 }
 
 

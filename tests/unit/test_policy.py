@@ -289,6 +289,25 @@ def test_a_misspelt_kind_is_reported_with_the_rule_index_id_and_field() -> None:
     )
 
 
+def test_a_rule_is_lasting_only_when_it_says_so_and_the_flag_survives_a_round_trip() -> None:
+    data = small_policy()
+    data["rules"][0]["lasting"] = True
+    policy = Policy.from_dict(data)
+    assert [rule.lasting for rule in policy.rules] == [True, False]
+    assert Policy.from_dict(policy.to_dict()) == policy
+    assert {rule.id for rule in default_policy().rules if rule.lasting} == {
+        "danger.missing_vulnerable",
+        "danger.trapped",
+    }
+
+
+def test_a_lasting_flag_that_is_not_a_boolean_is_reported_with_its_path() -> None:
+    data = small_policy()
+    data["rules"][0]["lasting"] = "yes"
+    (problem,) = problems_of(data)
+    assert problem.startswith("$.rules[0] (id 'danger.fire').lasting")
+
+
 def test_unknown_keys_are_errors_at_every_level() -> None:
     data = small_policy() | {"colour": "red"}
     data["rules"][0]["severity"] = "high"

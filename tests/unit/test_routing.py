@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zoneinfo
+from collections.abc import Iterable, Mapping
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lianfang as lf
 from lianfang.testing import directories, make_directory, make_report, reports
+from lianfang.triage import triage
 
 CST = dt.timezone(dt.timedelta(hours=8))
 TUESDAY_10AM = dt.datetime(2021, 1, 12, 10, 0, tzinfo=CST)
@@ -121,8 +125,6 @@ def test_the_least_loaded_officer_is_chosen_and_a_full_one_is_passed_over(
     directory: lf.Directory,
 ) -> None:
     policy = lf.default_policy()
-    import attrs
-
     router = lf.Router(directory, attrs.evolve(policy, capacity=3))
     liaison = directory.community("C-1").liaison_officer_ids[0]
     report = _report(text="有人在小区里乱停车堵住了消防通道", community_id="C-1")
@@ -201,3 +203,197 @@ def test_every_decision_is_deterministic_owned_and_ends_at_the_command_center(
         assert not volunteers & {a.assignee_id for a in first.assignments}
     assert first.reasons
     assert len({a.assignee_id for a in first.assignments}) == len(first.assignments)
+
+
+# --- the optimised router against the rules read plainly --------------------------------------
+
+
+def route_by_hand(
+    router: lf.Router, report: lf.Report, load: Mapping[str, int] | None = None
+) -> lf.Decision:
+    """The routing rules of DESIGN.md read plainly: duty from the shifts and rotas
+    themselves, lists sorted and walked, nothing prepared or remembered."""
+    directory, policy = router.directory, router.policy
+    load = load or {}
+    at = report.received_at
+    verdict = triage(report, policy)
+    place = router.locate(report)
+    reasons: list[str] = []
+    assignees: list[str] = []
+
+    def on_duty(officer_id: str) -> bool:
+        if not directory.shifts and not directory.rotas:
+            return True
+        instant = at.astimezone(dt.UTC)
+        local = at.astimezone(zoneinfo.ZoneInfo(directory.timezone))
+        return any(
+            s.officer_id == officer_id and s.start <= instant < s.end for s in directory.shifts
+        ) or any(r.officer_id == officer_id and r.covers(local) for r in directory.rotas)
+
+    def pick(candidates: Iterable[str], *, officers: bool = True, besides: str = "") -> str | None:
+        free = [c for c in sorted(candidates) if c != besides and (not officers or on_duty(c))]
+        if policy.capacity is not None:
+            full = any(load.get(c, 0) >= policy.capacity for c in free)
+            if full and "route.at_capacity" not in reasons:
+                reasons.append("route.at_capacity")
+            free = [c for c in free if load.get(c, 0) < policy.capacity]
+        return min(free, key=lambda c: (load.get(c, 0), c), default=None)
+
+    def assign(assignee_id: str) -> None:
+        if assignee_id not in assignees:
+            assignees.append(assignee_id)
+
+    ack = policy.ack_deadline(verdict.kind, verdict.priority)
+    center = directory.command_center.id
+    rungs: list[str | None] = []
+    if place.community_id is None:
+        reasons.append("route.unknown_place")
+        assign(center)
+        community = group = zone = None
+    else:
+        community = directory.community(place.community_id)
+        group = directory.group(community.group_id)
+        zone = directory.zone(group.zone_id)
+        liaisons = community.liaison_officer_ids
+        members = group.officer_ids
+        neighbours = {
+            o for g in directory.groups_in(zone.id) if g.id != group.id for o in g.officer_ids
+        }
+        cadres = sorted(
+            v
+            for v in community.cadre_ids
+            if directory.volunteer(v).status is lf.VolunteerStatus.ACTIVE
+        )
+        behind_the_owner = 0  # 0: a group officer, then the leader; 1: the leader; 2: nobody
+
+        def police_owner() -> str:
+            nonlocal behind_the_owner
+            chosen = pick(liaisons)
+            if chosen is not None:
+                return chosen
+            if liaisons:
+                reasons.append("route.off_duty")
+            behind_the_owner = 1
+            chosen = pick(members)
+            if chosen is None:
+                chosen = pick(neighbours)
+                if chosen is not None:
+                    reasons.append("route.neighbour_group")
+            if chosen is not None:
+                return chosen
+            reasons.append("route.zone_leader")
+            behind_the_owner = 2
+            return zone.leader_id
+
+        def police_behind(owner: str) -> list[str | None]:
+            steps: list[str | None] = []
+            if behind_the_owner == 0:
+                steps.append(pick(members, besides=owner) or pick(neighbours, besides=owner))
+            if behind_the_owner < 2 and owner != zone.leader_id:
+                steps.append(zone.leader_id)
+            return steps
+
+        kind = verdict.kind
+        category = policy.category(verdict.category) if verdict.category else None
+        civil_owner = None
+        if kind is lf.Kind.NON_EMERGENCY and category is not None and not category.police:
+            agencies = sorted(a.id for a in directory.agencies if category.code in a.categories)
+            civil_owner = pick(agencies, officers=False)
+            if civil_owner is not None:
+                reasons.append("route.agency")
+                assign(civil_owner)
+                if cadres:
+                    assign(cadres[0])
+            else:
+                civil_owner = pick(cadres, officers=False)
+                if civil_owner is not None:
+                    reasons.append("route.cadre")
+                    assign(civil_owner)
+                    liaison = pick(liaisons)
+                    if liaison is not None:
+                        assign(liaison)
+        if civil_owner is not None:
+            rungs.append(pick(liaisons))
+            rungs.extend(police_behind(civil_owner))
+        elif kind is lf.Kind.EMERGENCY:
+            reasons.append("route.emergency")
+            assign(center)
+            told = [o for o in sorted(members) if on_duty(o)]
+            for officer in told or [o for o in sorted(neighbours) if on_duty(o)]:
+                assign(officer)
+            assign(zone.leader_id)
+            rungs.append(zone.leader_id)
+        else:
+            reasons.append(
+                {
+                    lf.Kind.NON_EMERGENCY: "route.liaison",
+                    lf.Kind.CLUE: "route.clue",
+                    lf.Kind.INFO: "route.info",
+                }[kind]
+            )
+            owner = police_owner()
+            assign(owner)
+            if kind is lf.Kind.NON_EMERGENCY and cadres:
+                assign(cadres[0])
+            if kind is lf.Kind.CLUE:
+                assign(zone.leader_id)
+            rungs.extend(police_behind(owner))
+    steps: list[lf.EscalationStep] = []
+    previous = assignees[0]
+    for rung in [*rungs, center]:
+        if rung and rung != previous:
+            steps.append(lf.EscalationStep(rung, ack * (len(steps) + 1)))
+            previous = rung
+    return lf.Decision(
+        report_id=report.id,
+        received_at=at,
+        kind=verdict.kind,
+        priority=verdict.priority,
+        category=verdict.category,
+        community_id=community.id if community else None,
+        group_id=group.id if group else None,
+        zone_id=zone.id if zone else None,
+        assignments=tuple(
+            lf.Assignment(a, lf.AssignmentRole.OWNER, at + ack)
+            if n == 0
+            else lf.Assignment(a, lf.AssignmentRole.NOTIFIED)
+            for n, a in enumerate(assignees)
+        ),
+        escalation=tuple(steps) or (lf.EscalationStep(center, ack),),
+        ack_within=ack,
+        reasons=verdict.reasons + place.reasons + tuple(reasons),
+        needs_review=verdict.needs_review or place.needs_review,
+        reporter_withheld=verdict.kind is lf.Kind.CLUE,
+        evidence=verdict.evidence,
+        locate_method=place.method.value,
+    )
+
+
+@st.composite
+def _routing_cases(
+    draw: st.DrawFn,
+) -> tuple[lf.Directory, lf.Report, dict[str, int], int | None]:
+    """A directory, a report received near someone's duty change, a load and a capacity."""
+    directory = draw(directories())
+    report = draw(reports(directory))
+    edges = [t for s in directory.shifts for t in (s.start, s.end)]
+    near_an_edge = draw(st.booleans())
+    if edges and near_an_edge:
+        nudge = dt.timedelta(seconds=draw(st.sampled_from([-1, 0, 0, 1, 3600, -3600])))
+        report = attrs.evolve(report, received_at=draw(st.sampled_from(edges)) + nudge)
+    people = [o.id for o in directory.officers] + [a.id for a in directory.agencies]
+    people += [v.id for v in directory.volunteers]
+    load = draw(st.dictionaries(st.sampled_from(people), st.integers(0, 3))) if people else {}
+    return directory, report, load, draw(st.none() | st.integers(1, 3))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_routing_cases())
+def test_a_decision_is_what_the_rules_read_plainly_give(
+    case: tuple[lf.Directory, lf.Report, dict[str, int], int | None],
+) -> None:
+    directory, report, load, capacity = case
+    router = lf.Router(directory, attrs.evolve(lf.default_policy(), capacity=capacity))
+    assert router.route(report) == route_by_hand(router, report)
+    assert router.route(report, load=load) == route_by_hand(router, report, load)
+    assert router.route(report, load={"nobody": 0}) == route_by_hand(router, report)

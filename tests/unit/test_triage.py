@@ -18,6 +18,7 @@ from lianfang.triage import (
     Classifier,
     ClassifierVerdict,
     Triage,
+    _first_literal,
     _matcher,
     _normalise,
     triage,
@@ -28,6 +29,16 @@ CORPUS = Path(__file__).resolve().parents[1] / "data" / "triage_corpus.jsonl"
 ROWS: list[dict[str, Any]] = [
     json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line
 ]
+# Reports written apart from the rules: the first 295 blind (before the policy, the triage
+# code or the corpus was read), the rest in four later batches, each labelled before the rules
+# were tuned on it. The rules have since learnt from all of them, so the bar below guards
+# against regressions; it is not an estimate for new text (each fresh batch scored 68-76% on
+# its first run, with every emergency still an emergency).
+HELDOUT = Path(__file__).resolve().parents[1] / "data" / "triage_heldout.jsonl"
+HELDOUT_ROWS: list[dict[str, Any]] = [
+    json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line
+]
+HELDOUT_MIN_ACCURACY = 0.95
 AT = dt.datetime(2021, 1, 12, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
@@ -70,6 +81,44 @@ def test_at_least_ninety_percent_of_the_corpus_is_triaged_as_labelled() -> None:
         if result.kind.value != row["kind"]
     ]
     assert len(wrong) <= 0.10 * len(results), "\n".join(wrong)
+
+
+def test_the_heldout_reports_are_many_varied_and_in_the_corpus_format() -> None:
+    assert len(HELDOUT_ROWS) >= 240
+    assert len({row["text"] for row in HELDOUT_ROWS}) == len(HELDOUT_ROWS)
+    shared = {row["text"] for row in HELDOUT_ROWS} & {row["text"] for row in ROWS}
+    assert len(shared) <= 0.01 * len(HELDOUT_ROWS), shared  # terse 110 records do repeat
+    assert all(set(row) == {"text", "category", "kind", "lang"} for row in HELDOUT_ROWS)
+    counts = {kind: sum(row["kind"] == kind.value for row in HELDOUT_ROWS) for kind in Kind}
+    assert all(count >= 0.1 * len(HELDOUT_ROWS) for count in counts.values()), counts
+    assert sum(row["lang"] == "en" for row in HELDOUT_ROWS) >= 0.2 * len(HELDOUT_ROWS)
+
+
+def heldout_results() -> list[tuple[dict[str, Any], Triage]]:
+    policy = default_policy()
+    return [
+        (row, triage_text(row["text"], policy, category=row["category"])) for row in HELDOUT_ROWS
+    ]
+
+
+def test_every_heldout_emergency_is_an_emergency_and_a_rule_says_so() -> None:
+    results = [(row, result) for row, result in heldout_results() if row["kind"] == "emergency"]
+    missed = [row["text"] for row, result in results if result.kind is not Kind.EMERGENCY]
+    only_by_fallback = [
+        row["text"] for row, result in results if "fallback.unclear" in result.reasons
+    ]
+    assert missed == []
+    assert only_by_fallback == []
+
+
+def test_at_least_95_percent_of_the_heldout_reports_are_triaged_as_labelled() -> None:
+    results = heldout_results()
+    wrong = [
+        f"{row['kind']} -> {result.kind.value}: {row['text']}"
+        for row, result in results
+        if result.kind.value != row["kind"]
+    ]
+    assert len(wrong) <= (1 - HELDOUT_MIN_ACCURACY) * len(results), "\n".join(wrong)
 
 
 def test_every_reason_on_the_corpus_has_a_label_in_both_languages() -> None:
@@ -179,6 +228,87 @@ def test_a_crime_in_the_past_is_for_the_police_but_not_urgent_unless_the_suspect
 def test_a_dispute_that_may_turn_violent_goes_to_the_police_first() -> None:
     assert kind_of("两个人在门口吵起来了，快要打起来") is Kind.EMERGENCY
     assert kind_of("邻居老是占我的车位，想找人调解") is Kind.NON_EMERGENCY
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("【联防线索】有人在卖假烟", Kind.CLUE),
+        ("【巡查】超市门口路灯不亮", Kind.NON_EMERGENCY),
+        ("【紧急】菜市场有人持械斗殴", Kind.EMERGENCY),
+        ("【通知】本周六上午小区进行消防演练，听到警报请勿惊慌", Kind.INFO),
+        ("【反诈提醒】近期冒充客服退款诈骗高发，请大家转告家人", Kind.INFO),
+    ],
+)
+def test_a_tagged_message_is_a_notice_only_when_its_tag_says_so(text: str, kind: Kind) -> None:
+    assert kind_of(text) is kind
+
+
+def test_a_tag_bracket_or_a_spaced_dash_ends_the_clause_a_negation_reaches() -> None:
+    assert kind_of("【无人机巡查】河边有人溺水") is Kind.EMERGENCY
+    assert kind_of("Boats unloading at night with no lights - looks like smuggling") is Kind.CLUE
+
+
+@pytest.mark.parametrize("text", ["驾驶证丢了", "驾照丢了", "把驾驶证落在出租车上了"])
+def test_a_lost_driving_licence_is_lost_property_by_either_name(text: str) -> None:
+    result = triage_text(text, default_policy())
+    assert result.kind is Kind.NON_EMERGENCY and "help.lost_property" in result.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我女儿昨天放学后就没回家",
+        "老人前天出门就没回来，有老年痴呆",
+        "My 8-year-old son went missing two days ago",
+    ],
+)
+def test_a_child_or_elder_missing_since_some_time_ago_is_still_an_emergency(text: str) -> None:
+    assert kind_of(text) is Kind.EMERGENCY
+
+
+def test_a_missing_child_who_has_been_found_is_no_longer_an_emergency() -> None:
+    result = triage_text("孩子昨天走丢了，已经找到了", default_policy())
+    assert result.kind is not Kind.EMERGENCY
+    assert "past.danger.missing_vulnerable" in result.reasons
+
+
+def test_a_lasting_rule_is_past_only_after_an_end_cue_whatever_the_time_words() -> None:
+    data = default_policy().to_dict()
+    trapped = next(rule for rule in data["rules"] if rule["id"] == "danger.trapped")
+    assert trapped["lasting"] is True
+    trapped["lasting"] = False
+    text = "昨天晚上就被困在山上了"
+    assert triage_text(text, Policy.from_dict(data)).kind is Kind.NON_EMERGENCY
+    assert kind_of(text) is Kind.EMERGENCY
+    assert kind_of("被困在山上，刚刚救出来了") is not Kind.EMERGENCY
+
+
+def test_something_a_missing_child_carried_does_not_hide_the_child() -> None:
+    assert kind_of("孩子背着书包不见了") is Kind.EMERGENCY
+    assert kind_of("老人带着钥匙出门走丢了") is Kind.EMERGENCY
+    assert kind_of("孩子的书包不见了") is Kind.NON_EMERGENCY
+
+
+def test_thanks_for_a_matter_already_handled_is_information() -> None:
+    assert kind_of("谢谢你们帮我调解邻居的事情") is Kind.INFO
+    assert kind_of("Thanks for sorting the parking issue so quickly.") is Kind.INFO
+    assert kind_of("谢谢你们，楼下又有人打架了") is Kind.EMERGENCY
+
+
+def test_asking_which_number_handles_a_matter_is_a_question_not_a_report() -> None:
+    assert kind_of("停水停电是打110还是12345？") is Kind.INFO
+    assert kind_of("Who should I call about a pothole, 110 or 12345?") is Kind.INFO
+
+
+def test_money_going_to_a_fraudster_now_is_an_emergency_and_afterwards_is_not() -> None:
+    assert kind_of("我妈正在给骗子转账，拦都拦不住") is Kind.EMERGENCY
+    assert kind_of("上周在网上被骗了两千块") is Kind.NON_EMERGENCY
+
+
+def test_dangerous_driving_that_keeps_happening_is_a_clue_and_happening_now_an_emergency() -> None:
+    assert kind_of("每到半夜就有一帮人改装车在环岛飙车") is Kind.CLUE
+    assert kind_of("有辆车在国道上走S形，司机喝多了还在开") is Kind.EMERGENCY
 
 
 # --- combining the category and the text ------------------------------------------------------
@@ -359,8 +489,9 @@ def naive_scan(policy: Policy, text: str) -> list[tuple[int, int, int]]:
 def test_the_fast_matcher_finds_exactly_what_the_plain_alternation_finds() -> None:
     policy = default_policy()
     matcher = _matcher(policy)
-    texts = [row["text"] for row in ROWS] + [
-        "ＦＩＲＥ！火锅店着火了 fire drill, 救命稻草 killing me"
+    texts = [row["text"] for row in ROWS + HELDOUT_ROWS] + [
+        "ＦＩＲＥ！火锅店着火了 fire drill, 救命稻草 killing me",
+        "What? 有人吗? k粉 u盘丢了?",
     ]
     for text in texts:
         expected: dict[int, list[str]] = {}
@@ -371,6 +502,13 @@ def test_the_fast_matcher_finds_exactly_what_the_plain_alternation_finds() -> No
             o: [_normalise(p) for p in hit.phrases] for o, hit in matcher.scan(text, None).items()
         }
         assert found == expected, text
+
+
+def test_an_escaped_punctuation_mark_counts_as_a_leading_literal() -> None:
+    assert _first_literal("\\?\\s*$") == ("?", "\\s*$", False)
+    assert _first_literal("\\bfire") == ("f", "ire", True)
+    assert _first_literal("\\s+x") is None
+    assert _first_literal("\\?+x") is None
 
 
 def test_every_pattern_of_the_shipped_policy_starts_with_a_literal_so_the_fast_path_holds() -> None:
