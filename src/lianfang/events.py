@@ -30,7 +30,7 @@ import enum
 import json
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import Any, TypeAlias, TypeVar
 
 import attrs
 from cattrs.gen import make_dict_structure_fn
@@ -647,42 +647,33 @@ _new = object.__new__
 _set = object.__setattr__
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Event)
+
+# Events read back from our own records are built without their validators: the values
+# were checked when the event was made (types and shapes are checked here). Setting the
+# slots directly, unlike ``attrs.validators.disabled()``, changes nothing global, so
+# another thread building values meanwhile is still checked. The round-trip tests catch
+# a field left unset.
 
 
-def _trusted(cls: type[T]) -> Callable[..., T]:
-    """A constructor of ``cls`` from all its fields in order that skips its validators.
-
-    Only for values read back from our own journal records: they were validated
-    when the event was made. Unlike ``attrs.validators.disabled()`` it changes nothing
-    global, so another thread building values meanwhile is still checked.
-    """
-    names = tuple(field.name for field in attrs.fields(cast(Any, cls)))
-
-    def build(*values: object) -> T:
-        instance = _new(cls)
-        for name, value in zip(names, values, strict=True):
-            _set(instance, name, value)
-        return instance
-
-    return build
+def _trusted_event(cls: type[E], incident_id: str, at: dt.datetime, by: str) -> E:
+    """An event of ``cls`` with the fields every event has; the caller sets the rest."""
+    event = _new(cls)
+    _set(event, "incident_id", incident_id)
+    _set(event, "at", at)
+    _set(event, "by", by)
+    return event
 
 
-_make_report = _trusted(Report)
-_make_point = _trusted(GeoPoint)
 # Decisions, assignments, ladder steps and outcomes have no validators: built directly.
 _make_decision = Decision
 _make_assignment = Assignment
 _make_step = EscalationStep
 _make_outcome = Outcome
-_make_received = _trusted(ReportReceived)
-_make_linked = _trusted(IncidentLinked)
-_make_routed = _trusted(IncidentRouted)
-_make_acknowledged = _trusted(IncidentAcknowledged)
-_make_escalated = _trusted(IncidentEscalated)
-_make_resolved = _trusted(IncidentResolved)
 
-# Caches that let decoded events share their repeated parts (times, ladders, reason
-# lists): faster to read and far smaller in memory. Each is emptied when it grows large.
+# Caches that let decoded events share their repeated parts (instants, ids, ladders, reason
+# lists): faster to read and far smaller in memory; and the texts of instants just written.
+# Each is emptied when it grows large.
 _CACHE_LIMIT = 1 << 16
 _times: dict[str, dt.datetime] = {}
 _durations: dict[int, dt.timedelta] = {}
@@ -690,8 +681,6 @@ _string_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
 _recent_ids: dict[str, str] = {}
 _informed: dict[tuple[str, str], Assignment] = {}
 _ladders: dict[tuple[tuple[Any, ...], ...], tuple[EscalationStep, ...]] = {}
-
-
 _iso_texts: dict[int, tuple[dt.datetime, str]] = {}
 
 
@@ -777,58 +766,23 @@ def _optional_id(value: object) -> str | None:
     return None if value is None else _id(value)
 
 
-def _report_fields(report: Report) -> list[Any]:
-    location = report.location
-    return [
-        report.id,
-        _iso(report.received_at),
-        report.text,
-        report.channel.value,
-        report.reporter_id,
-        report.community_id,
-        report.address,
-        None if location is None else [location.lon, location.lat],
-        report.category,
-    ]
-
-
 def _report(fields: list[Any]) -> Report:
     report_id, received_at, text, channel, reporter, community, address, location, category = fields
-    return _make_report(
-        _incident_id(report_id),
-        _time(received_at),
-        _string(text),
-        _CHANNELS[channel],
-        _optional_id(reporter),
-        _optional_id(community),
-        None if address is None else _string(address),
-        None if location is None else _make_point(float(location[0]), float(location[1])),
-        _optional_id(category),
+    report = _new(Report)
+    _set(report, "id", _incident_id(report_id))
+    _set(report, "received_at", _time(received_at))
+    _set(report, "text", _string(text))
+    _set(report, "channel", _CHANNELS[channel])
+    _set(report, "reporter_id", _optional_id(reporter))
+    _set(report, "community_id", _optional_id(community))
+    _set(report, "address", None if address is None else _string(address))
+    _set(
+        report,
+        "location",
+        None if location is None else GeoPoint(float(location[0]), float(location[1])),
     )
-
-
-def _decision_fields(decision: Decision) -> list[Any]:
-    return [
-        decision.report_id,
-        _iso(decision.received_at),
-        decision.kind.value,
-        decision.priority.value,
-        decision.category,
-        decision.community_id,
-        decision.group_id,
-        decision.zone_id,
-        [
-            [a.assignee_id, a.role.value, None if a.due_at is None else _iso(a.due_at)]
-            for a in decision.assignments
-        ],
-        [[s.assignee_id, s.after // _MICROSECOND] for s in decision.escalation],
-        decision.ack_within // _MICROSECOND,
-        list(decision.reasons),
-        decision.needs_review,
-        decision.reporter_withheld,
-        list(decision.evidence),
-        decision.locate_method,
-    ]
+    _set(report, "category", _optional_id(category))
+    return report
 
 
 def _assignment(fields: list[Any]) -> Assignment:
@@ -899,48 +853,125 @@ def _decision(fields: list[Any]) -> Decision:
     )
 
 
-def _compact_fields(event: Event) -> list[Any] | None:
-    """The compact record of a hot event, or None for every other event."""
-    kind = type(event)
-    if kind not in _COMPACT_READERS:
-        return None
-    head = [_COMPACT, event.incident_id, _iso(event.at), event.by]
-    if isinstance(event, ReportReceived | IncidentLinked):
-        return head + _report_fields(event.report)
-    if isinstance(event, IncidentRouted):
-        return head + _decision_fields(event.decision)
-    if isinstance(event, IncidentResolved):
-        figures = event.figures
-        people_and_money = (
-            None if figures is None else [figures.people_dealt_with, figures.money_seized_yuan]
-        )
-        return [*head, event.outcome, people_and_money]
-    if isinstance(event, IncidentEscalated):
-        return [*head, event.from_id, event.to_id, event.step, _iso(event.due_at)]
-    return head  # IncidentAcknowledged
+# The writers: each event's fields in the order its reader takes them (tuples are written
+# as arrays too).
+
+
+def _write_opening(event: ReportReceived | IncidentLinked) -> list[Any]:
+    report = event.report
+    location = report.location
+    return [
+        _COMPACT,
+        event.incident_id,
+        _iso(event.at),
+        event.by,
+        report.id,
+        _iso(report.received_at),
+        report.text,
+        report.channel.value,
+        report.reporter_id,
+        report.community_id,
+        report.address,
+        None if location is None else (location.lon, location.lat),
+        report.category,
+    ]
+
+
+def _write_routed(event: IncidentRouted) -> list[Any]:
+    decision = event.decision
+    return [
+        _COMPACT,
+        event.incident_id,
+        _iso(event.at),
+        event.by,
+        decision.report_id,
+        _iso(decision.received_at),
+        decision.kind.value,
+        decision.priority.value,
+        decision.category,
+        decision.community_id,
+        decision.group_id,
+        decision.zone_id,
+        [
+            (a.assignee_id, a.role.value, None if a.due_at is None else _iso(a.due_at))
+            for a in decision.assignments
+        ],
+        [(s.assignee_id, s.after // _MICROSECOND) for s in decision.escalation],
+        decision.ack_within // _MICROSECOND,
+        decision.reasons,
+        decision.needs_review,
+        decision.reporter_withheld,
+        decision.evidence,
+        decision.locate_method,
+    ]
+
+
+def _write_acknowledged(event: IncidentAcknowledged) -> list[Any]:
+    return [_COMPACT, event.incident_id, _iso(event.at), event.by]
+
+
+def _write_resolved(event: IncidentResolved) -> list[Any]:
+    figures = event.figures
+    return [
+        _COMPACT,
+        event.incident_id,
+        _iso(event.at),
+        event.by,
+        event.outcome,
+        None if figures is None else (figures.people_dealt_with, figures.money_seized_yuan),
+    ]
+
+
+def _write_escalated(event: IncidentEscalated) -> list[Any]:
+    return [
+        _COMPACT,
+        event.incident_id,
+        _iso(event.at),
+        event.by,
+        event.from_id,
+        event.to_id,
+        event.step,
+        _iso(event.due_at),
+    ]
+
+
+_COMPACT_WRITERS: dict[type, Callable[[Any], list[Any]]] = {
+    ReportReceived: _write_opening,
+    IncidentLinked: _write_opening,
+    IncidentRouted: _write_routed,
+    IncidentAcknowledged: _write_acknowledged,
+    IncidentResolved: _write_resolved,
+    IncidentEscalated: _write_escalated,
+}
 
 
 def _read_received(fields: list[Any]) -> ReportReceived:
-    return _make_received(
-        _incident_id(fields[1]), _time(fields[2]), _id(fields[3]), _report(fields[4:])
+    event = _trusted_event(
+        ReportReceived, _incident_id(fields[1]), _time(fields[2]), _id(fields[3])
     )
+    _set(event, "report", _report(fields[4:]))
+    return event
 
 
 def _read_linked(fields: list[Any]) -> IncidentLinked:
-    return _make_linked(
-        _incident_id(fields[1]), _time(fields[2]), _id(fields[3]), _report(fields[4:])
+    event = _trusted_event(
+        IncidentLinked, _incident_id(fields[1]), _time(fields[2]), _id(fields[3])
     )
+    _set(event, "report", _report(fields[4:]))
+    return event
 
 
 def _read_routed(fields: list[Any]) -> IncidentRouted:
-    return _make_routed(
-        _incident_id(fields[1]), _time(fields[2]), _id(fields[3]), _decision(fields[4:])
+    event = _trusted_event(
+        IncidentRouted, _incident_id(fields[1]), _time(fields[2]), _id(fields[3])
     )
+    _set(event, "decision", _decision(fields[4:]))
+    return event
 
 
 def _read_acknowledged(fields: list[Any]) -> IncidentAcknowledged:
     _, incident_id, at, by = fields
-    return _make_acknowledged(_incident_id(incident_id), _time(at), _id(by))
+    return _trusted_event(IncidentAcknowledged, _incident_id(incident_id), _time(at), _id(by))
 
 
 def _read_resolved(fields: list[Any]) -> IncidentResolved:
@@ -950,16 +981,22 @@ def _read_resolved(fields: list[Any]) -> IncidentResolved:
         if type(people) is not int or type(money) not in (int, float):
             raise ValueError(f"figures must be [people, money], not {figures!r}")
         figures = _make_outcome(people, float(money))
-    return _make_resolved(_incident_id(incident_id), _time(at), _id(by), _string(outcome), figures)
+    event = _trusted_event(IncidentResolved, _incident_id(incident_id), _time(at), _id(by))
+    _set(event, "outcome", _string(outcome))
+    _set(event, "figures", figures)
+    return event
 
 
 def _read_escalated(fields: list[Any]) -> IncidentEscalated:
     _, incident_id, at, by, from_id, to_id, step, due_at = fields
     if type(step) is not int:
         raise ValueError(f"step must be a whole number, not {step!r}")
-    return _make_escalated(
-        _incident_id(incident_id), _time(at), _id(by), _id(from_id), _id(to_id), step, _time(due_at)
-    )
+    event = _trusted_event(IncidentEscalated, _incident_id(incident_id), _time(at), _id(by))
+    _set(event, "from_id", _id(from_id))
+    _set(event, "to_id", _id(to_id))
+    _set(event, "step", step)
+    _set(event, "due_at", _time(due_at))
+    return event
 
 
 _COMPACT_READERS: dict[type, Callable[[list[Any]], Event]] = {
@@ -975,9 +1012,10 @@ _READERS_BY_NAME = {cls.__name__: read for cls, read in _COMPACT_READERS.items()
 
 def encode(event: Event | NetworkEvent) -> EventRecord:
     """An event as a journal record (compact JSON)."""
-    fields = _compact_fields(event) if isinstance(event, Event) else None
-    data = _converter.unstructure(event) if fields is None else fields
-    return EventRecord(type(event).__name__, _JSON.encode(data))
+    kind = type(event)
+    write = _COMPACT_WRITERS.get(kind)
+    data = _converter.unstructure(event) if write is None else write(event)
+    return EventRecord(kind.__name__, _JSON.encode(data))
 
 
 def decode(stored: StoredEvent) -> AnyEvent:

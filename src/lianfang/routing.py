@@ -441,13 +441,15 @@ class Router:
                 cadres = area.cadre_ids
                 if civil or cadres:
                     liaison = _first(ids, on_duty & area.liaisons)
+                    # (Ids are unique across officers, volunteers, agencies and the command
+                    # center, so nobody below is told twice or told of what they own.)
                     if civil:  # the agency that takes the category, the cadre informed
                         owner = civil
-                        notified = (notice(cadres[0]),) if cadres and cadres[0] != owner else ()
+                        notified = (notice(cadres[0]),) if cadres else ()
                         reasons = _AGENCY
                     else:  # the cadre, the liaison officer informed
                         owner = cadres[0]
-                        notified = (notice(liaison),) if liaison and liaison != owner else ()
+                        notified = (notice(liaison),) if liaison else ()
                         reasons = _CADRE
                     # the police stand behind the agency or cadre on the ladder
                     rungs = (
@@ -487,9 +489,9 @@ class Router:
                 rungs = ()
         if kind is _NON_EMERGENCY:
             cadres = area.cadre_ids
-            notified = (notice(cadres[0]),) if cadres and cadres[0] != owner else ()
+            notified = (notice(cadres[0]),) if cadres else ()
         elif kind is _CLUE:
-            notified = (notice(leader),)
+            notified = (notice(leader),) if leader != owner else ()
         else:
             notified = ()
         return owner, notified, self._ladder(owner, rungs, ack), reasons, ack
@@ -514,9 +516,8 @@ class Router:
         key = (area.zone_id, told)
         notified = self._told.get(key)
         if notified is None:
-            center = self._center
-            ids = [o for o in area.roll.officers_in(told) if o != center]
-            if area.leader_id not in ids and area.leader_id != center:
+            ids = list(area.roll.officers_in(told))
+            if area.leader_id not in ids:  # a leader may also serve in a group
                 ids.append(area.leader_id)
             notified = tuple(self._notice(o) for o in ids)
             if len(self._told) >= _TOLD_CACHE_SIZE:
@@ -548,10 +549,10 @@ class Router:
         A step's ``after`` is counted from receipt: each rung gets one full
         acknowledgement window before the next one is called.
         """
-        if owner in rungs:  # only the rungs' own order decides the rest: not worth keeping
-            return self._climb(owner, rungs, ack_within)
-        # Unless a rung repeats the owner, the ladder does not depend on who owns the matter,
-        # so the cache holds one entry per chain of officers, which a directory bounds.
+        # No rung is ever the owner (police rungs leave the owner out, and an agency, cadre or
+        # the command center is never an officer: the directory keeps assignee ids unique
+        # across kinds), so the ladder does not depend on who owns the matter and the cache
+        # holds one entry per chain of officers and deadline, which a directory bounds.
         key = (rungs, ack_within)
         ladder = self._ladders.get(key)
         if ladder is None:

@@ -369,31 +369,89 @@ def route_by_hand(
     )
 
 
+_WEEK_OF_A_DST_CHANGE = dt.datetime(2021, 3, 22, tzinfo=dt.UTC)  # Berlin's is on the 28th
+_OFFSETS = (dt.UTC, CST, dt.timezone(dt.timedelta(hours=-5)))
+
+
 @st.composite
 def _routing_cases(
     draw: st.DrawFn,
-) -> tuple[lf.Directory, lf.Report, dict[str, int], int | None]:
-    """A directory, a report received near someone's duty change, a load and a capacity."""
-    directory = draw(directories())
-    report = draw(reports(directory))
+) -> tuple[lf.Directory, list[lf.Report], dict[str, int], int | None]:
+    """A directory, reports about its communities received around duty changes, a load
+    and a capacity."""
+    directory = draw(directories(min_communities=1))
+    community_ids = st.sampled_from([c.id for c in directory.communities])
     edges = [t for s in directory.shifts for t in (s.start, s.end)]
-    near_an_edge = draw(st.booleans())
-    if edges and near_an_edge:
-        nudge = dt.timedelta(seconds=draw(st.sampled_from([-1, 0, 0, 1, 3600, -3600])))
-        report = attrs.evolve(report, received_at=draw(st.sampled_from(edges)) + nudge)
+    nudges = st.sampled_from([-1, 0, 1, 3600, -3600]).map(lambda s: dt.timedelta(seconds=s))
+    in_the_week = st.builds(
+        lambda minutes, tz: (_WEEK_OF_A_DST_CHANGE + dt.timedelta(minutes=minutes)).astimezone(tz),
+        st.integers(0, 8 * 24 * 60),
+        st.sampled_from(_OFFSETS),
+    )
+    instants = in_the_week
+    if edges:
+        instants |= st.builds(lambda edge, nudge: edge + nudge, st.sampled_from(edges), nudges)
+    found: list[lf.Report] = []
+    for report in draw(st.lists(reports(directory), min_size=1, max_size=6)):
+        found.append(
+            attrs.evolve(
+                report,
+                community_id=draw(community_ids | st.just(report.community_id)),
+                received_at=draw(instants | st.just(report.received_at)),
+            )
+        )
     people = [o.id for o in directory.officers] + [a.id for a in directory.agencies]
     people += [v.id for v in directory.volunteers]
-    load = draw(st.dictionaries(st.sampled_from(people), st.integers(0, 3))) if people else {}
-    return directory, report, load, draw(st.none() | st.integers(1, 3))
+    load = draw(st.dictionaries(st.sampled_from(people), st.integers(0, 3)))
+    return directory, found, load, draw(st.none() | st.integers(1, 3))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_routing_cases())
 def test_a_decision_is_what_the_rules_read_plainly_give(
-    case: tuple[lf.Directory, lf.Report, dict[str, int], int | None],
+    case: tuple[lf.Directory, list[lf.Report], dict[str, int], int | None],
 ) -> None:
-    directory, report, load, capacity = case
+    directory, found, load, capacity = case
     router = lf.Router(directory, attrs.evolve(lf.default_policy(), capacity=capacity))
-    assert router.route(report) == route_by_hand(router, report)
-    assert router.route(report, load=load) == route_by_hand(router, report, load)
-    assert router.route(report, load={"nobody": 0}) == route_by_hand(router, report)
+    for report in found:  # several reports through one router: what it keeps must not leak
+        assert router.route(report) == route_by_hand(router, report)
+        assert router.route(report, load=load) == route_by_hand(router, report, load)
+        assert router.route(report, load={"nobody": 0}) == route_by_hand(router, report)
+
+
+def test_a_leader_in_a_group_and_a_liaison_from_another_zone_route_as_the_rules_say() -> None:
+    base = make_directory(zones=2, with_rotas=True)
+    zone, other_zone = base.zones
+    group = base.groups_in(zone.id)[0]
+    community = base.communities_of(group.id)[0]
+    outsider = base.groups_in(other_zone.id)[0].officer_ids[-1]
+    directory = attrs.evolve(
+        base,
+        groups=[
+            attrs.evolve(g, officer_ids=(*g.officer_ids, zone.leader_id)) if g.id == group.id else g
+            for g in base.groups
+        ],
+        communities=[
+            attrs.evolve(c, liaison_officer_ids=(outsider,)) if c.id == community.id else c
+            for c in base.communities
+        ],
+    )
+    router = lf.Router(directory)
+    texts = [
+        ("楼下有人持刀砍人，有人流血", None),
+        ("3号楼有人聚众赌博，每天晚上都有", None),
+        ("电瓶车电瓶被偷了", None),
+        ("路灯坏了", "600200"),
+        ("请问身份证到期去哪里换", None),
+    ]
+    owners = set()
+    for hour in range(0, 24 * 7, 3):
+        at = dt.datetime(2021, 1, 11, tzinfo=CST) + dt.timedelta(hours=hour)
+        for text, category in texts:
+            report = make_report(
+                received_at=at, text=text, category=category, community_id=community.id
+            )
+            decision = router.route(report)
+            assert decision == route_by_hand(router, report)
+            owners.add(decision.owner_id)
+    assert {outsider, zone.leader_id} <= owners
