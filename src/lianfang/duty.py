@@ -106,8 +106,10 @@ class DutyTable:
     def roll(self, officer_ids: Iterable[str]) -> DutyRoll:
         """Prepare on-duty answers for these officers as bitmasks (see :class:`DutyRoll`).
 
-        Building costs one pass over the officers' boundaries; a zone's officers make a
-        roll of a few dozen pieces.
+        Building costs one pass over the officers' boundaries. The roll holds one mask per
+        distinct boundary, so its memory is about boundaries x officers / 8 bytes: a patrol
+        zone's rotas make a few dozen boundaries, its dated shifts two per distinct start
+        and end instant.
         """
         ids = tuple(sorted(set(officer_ids)))
         bits = {officer_id: 1 << n for n, officer_id in enumerate(ids)}

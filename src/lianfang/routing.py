@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -294,16 +294,14 @@ class _Area:
     zone_id: str
     leader_id: str
     cadre_ids: tuple[str, ...]  # active cadres only, sorted
+    # Ready-made "is informed" lists: the first active cadre (or nobody), the zone leader.
+    cadre_told: tuple[Assignment, ...]
+    leader_told: tuple[Assignment, ...]
     roll: DutyRoll  # shared by the zone's communities
     officer_ids: tuple[str, ...]  # roll.officer_ids: bit n stands for officer_ids[n]
     liaisons: int
     group: int
     neighbours: int
-
-
-def _first(ids: tuple[str, ...], mask: int) -> str:
-    """The officer of the lowest bit of ``mask`` (the lowest id), or "" for an empty mask."""
-    return ids[(mask & -mask).bit_length() - 1] if mask else ""
 
 
 class Router:
@@ -313,6 +311,11 @@ class Router:
     responsibility and each patrol zone's duty roll. ``route`` is then a pure function of
     the report (and the load): it keeps bounded caches of values it has built (escalation
     ladders, notification lists), which never change an answer.
+
+    A host holding a big directory (a province is millions of objects) may call
+    ``gc.freeze()`` once the directory and the router are built: Python's full garbage
+    collections then skip them, which removes pauses of about half a second each (see
+    ``benchmarks/route.py``). The library never does this itself.
     """
 
     def __init__(
@@ -330,7 +333,6 @@ class Router:
             buffer_m=self.policy.locate_buffer_m,
             several_names=self.policy.several_places,
         )
-        self._areas = _prepare_areas(directory)
         self._agencies_by_category: dict[str, tuple[str, ...]] = {}
         for agency in sorted(directory.agencies, key=lambda a: a.id):
             for code in agency.categories:
@@ -340,8 +342,14 @@ class Router:
         self._center = directory.command_center.id
         self._ack_deadlines = dict(self.policy.ack_deadlines)
         self._clue_ack_deadline = self.policy.clue_ack_deadline
-        self._civil_owners: dict[str, str | None] = {}
+        # For each category that is not a police matter: the agency that takes it, "" if none.
+        self._civil_owners = {
+            c.code: self._agencies_by_category.get(c.code, ("",))[0]
+            for c in self.policy.categories
+            if not c.police
+        }
         self._notices: dict[str, Assignment] = {}
+        self._areas = _prepare_areas(directory, self._notice)
         self._ladders: dict[tuple[tuple[str, ...], dt.timedelta], tuple[EscalationStep, ...]] = {}
         self._told: dict[tuple[str, int], tuple[Assignment, ...]] = {}
 
@@ -374,7 +382,7 @@ class Router:
         at = report.received_at
         if load:
             owner, notified, escalation, reasons, ack_within = _Plan(
-                self, area, verdict, at, load or {}
+                self, area, verdict, at, load
             ).make()
         else:
             owner, notified, escalation, reasons, ack_within = self._plan(area, verdict, at)
@@ -416,69 +424,70 @@ class Router:
         """Owner, notified, ladder, reasons and deadline when nobody's load counts.
 
         The same rules as :class:`_Plan` (which the property tests hold it to), written
-        with masks and without per-report objects, because it runs for every report.
+        with masks and without per-report objects, because it runs for every report: the
+        first on-duty officer of a mask is its lowest bit, ``found & -found``. Ids are
+        unique across officers, volunteers, agencies and the command center, so an agency,
+        cadre or the command center is never one of the officers it is compared with.
         """
         kind = verdict.kind
         ack = self._clue_ack_deadline if kind is _CLUE else self._ack_deadlines[verdict.priority]
-        center = self._center
+        ladders = self._ladders
         if area is None:
-            return center, (), self._ladder(center, (), ack), _UNKNOWN_PLACE, ack
+            rungs: tuple[str, ...] = ()
+            ladder = ladders.get((rungs, ack)) or self._climb(rungs, ack)
+            return self._center, (), ladder, _UNKNOWN_PLACE, ack
         on_duty = area.roll.on_duty_mask(at)
         leader = area.leader_id
+        group = area.group
+        neighbours = area.neighbours
         if kind is _EMERGENCY:
-            told = on_duty & area.group or on_duty & area.neighbours
-            ladder = self._ladder(center, (leader,), ack)
-            return center, self._told_list(area, told), ladder, _EMERGENCY_REASONS, ack
+            rungs = (leader,)
+            ladder = ladders.get((rungs, ack)) or self._climb(rungs, ack)
+            notified = self._told_list(area, on_duty & group or on_duty & neighbours)
+            return self._center, notified, ladder, _EMERGENCY_REASONS, ack
         ids = area.officer_ids
-        notice = self._notice
-        notified: tuple[Assignment, ...]
+        liaisons = area.liaisons
         reasons: tuple[str, ...]
-        rungs: tuple[str, ...]
         if kind is _NON_EMERGENCY:
-            category = verdict.category
-            civil = self._civil_owner(category) if category else None
-            if civil is not None:  # not a police matter
-                cadres = area.cadre_ids
-                if civil or cadres:
-                    liaison = _first(ids, on_duty & area.liaisons)
-                    # (Ids are unique across officers, volunteers, agencies and the command
-                    # center, so nobody below is told twice or told of what they own.)
-                    if civil:  # the agency that takes the category, the cadre informed
-                        owner = civil
-                        notified = (notice(cadres[0]),) if cadres else ()
-                        reasons = _AGENCY
-                    else:  # the cadre, the liaison officer informed
-                        owner = cadres[0]
-                        notified = (notice(liaison),) if liaison else ()
-                        reasons = _CADRE
-                    # the police stand behind the agency or cadre on the ladder
-                    rungs = (
-                        liaison,
-                        self._backup(area, on_duty, owner),
-                        leader if owner != leader else "",
-                    )
-                    return owner, notified, self._ladder(owner, rungs, ack), reasons, ack
+            civil = self._civil_owners.get(verdict.category) if verdict.category else None
+            if civil is not None and (civil or area.cadre_ids):  # not a police matter
+                found = on_duty & liaisons
+                liaison = ids[(found & -found).bit_length() - 1] if found else ""
+                if civil:  # the agency that takes the category, the cadre informed
+                    owner = civil
+                    notified = area.cadre_told
+                    reasons = _AGENCY
+                else:  # the cadre, the liaison officer informed
+                    owner = area.cadre_ids[0]
+                    notified = (self._notice(liaison),) if liaison else ()
+                    reasons = _CADRE
+                # the police stand behind the agency or cadre on the ladder
+                found = on_duty & group or on_duty & neighbours
+                rungs = (liaison, ids[(found & -found).bit_length() - 1] if found else "", leader)
+                ladder = ladders.get((rungs, ack)) or self._climb(rungs, ack)
+                return owner, notified, ladder, reasons, ack
             head = _LIAISON
         elif kind is _CLUE:
             head = _CLUE_REASONS
         else:
             head = _INFO
         # The police own it: liaison officer, else the group's, else the zone's, else the leader.
-        found = on_duty & area.liaisons
+        found = on_duty & liaisons
         if found:
-            owner = ids[(found & -found).bit_length() - 1]
+            lowest = found & -found
+            owner = ids[lowest.bit_length() - 1]
             reasons = head
-            rungs = (
-                self._backup(area, on_duty, owner),
-                leader if owner != leader else "",
-            )
+            others = on_duty ^ lowest  # behind the owner: another of the group, else the zone
+            found = others & group or others & neighbours
+            backup = ids[(found & -found).bit_length() - 1] if found else ""
+            rungs = (backup, leader if owner != leader else "")
         else:
-            off_duty = _OFF_DUTY if area.liaisons else ()
-            found = on_duty & area.group
+            off_duty = _OFF_DUTY if liaisons else ()
+            found = on_duty & group
             if found:
                 reasons = head + off_duty
             else:
-                found = on_duty & area.neighbours
+                found = on_duty & neighbours
                 reasons = head + off_duty + _NEIGHBOUR
             if found:
                 owner = ids[(found & -found).bit_length() - 1]
@@ -488,19 +497,13 @@ class Router:
                 reasons = head + off_duty + _ZONE_LEADER
                 rungs = ()
         if kind is _NON_EMERGENCY:
-            cadres = area.cadre_ids
-            notified = (notice(cadres[0]),) if cadres else ()
+            notified = area.cadre_told
         elif kind is _CLUE:
-            notified = (notice(leader),) if leader != owner else ()
+            notified = area.leader_told if leader != owner else ()
         else:
             notified = ()
-        return owner, notified, self._ladder(owner, rungs, ack), reasons, ack
-
-    @staticmethod
-    def _backup(area: _Area, on_duty: int, owner: str) -> str:
-        """The first on-duty officer of the group, else of the zone, other than ``owner``."""
-        others = on_duty & ~area.roll.bits.get(owner, 0)
-        return _first(area.officer_ids, others & area.group or others & area.neighbours)
+        ladder = ladders.get((rungs, ack)) or self._climb(rungs, ack)
+        return owner, notified, ladder, reasons, ack
 
     # --- shared values ------------------------------------------------------------------
 
@@ -525,57 +528,31 @@ class Router:
             self._told[key] = notified
         return notified
 
-    def _civil_owner(self, code: str) -> str | None:
-        """For a category that is not a police matter, the agency that takes it ("" when
-        none does); None for a police matter or a code the policy does not know."""
-        try:
-            return self._civil_owners[code]
-        except KeyError:
-            pass
-        category = self.policy.category(code)
-        owner: str | None = None
-        if category is not None and not category.police:
-            agencies = self._agencies_by_category.get(category.code, ())
-            owner = agencies[0] if agencies else ""
-        self._civil_owners[code] = owner
-        return owner
-
-    def _ladder(
-        self, owner: str, rungs: tuple[str, ...], ack_within: dt.timedelta
+    def _climb(
+        self, rungs: tuple[str, ...], ack_within: dt.timedelta
     ) -> tuple[EscalationStep, ...]:
-        """The escalation above ``owner``: each of ``rungs`` (empty ones and repeats of the
+        """The escalation above an owner: each of ``rungs`` (empty ones and repeats of the
         rung below are skipped), then the command center, one more ``ack_within`` each.
 
         A step's ``after`` is counted from receipt: each rung gets one full
-        acknowledgement window before the next one is called.
+        acknowledgement window before the next one is called. No rung is ever the owner
+        (police rungs leave the owner out, and an agency, cadre or the command center is
+        never an officer), so the ladder does not depend on who owns the matter: it is
+        kept per chain of rungs and deadline, which a directory bounds.
         """
-        # No rung is ever the owner (police rungs leave the owner out, and an agency, cadre or
-        # the command center is never an officer: the directory keeps assignee ids unique
-        # across kinds), so the ladder does not depend on who owns the matter and the cache
-        # holds one entry per chain of officers and deadline, which a directory bounds.
-        key = (rungs, ack_within)
-        ladder = self._ladders.get(key)
-        if ladder is None:
-            ladder = self._climb(owner, rungs, ack_within)
-            if len(self._ladders) >= _LADDER_CACHE_SIZE:
-                self._ladders.clear()
-            self._ladders[key] = ladder
-        return ladder
-
-    def _climb(
-        self, owner: str, rungs: tuple[str, ...], ack_within: dt.timedelta
-    ) -> tuple[EscalationStep, ...]:
         center = self._center
         steps: list[EscalationStep] = []
-        previous = owner
+        previous = ""
         for rung in (*rungs, center):
             if not rung or rung == previous:
                 continue
             steps.append(EscalationStep(rung, ack_within * (len(steps) + 1)))
             previous = rung
-        if not steps:  # the command center owns it and nobody stands above: re-alert it
-            steps.append(EscalationStep(center, ack_within))
-        return tuple(steps)
+        ladder = tuple(steps)
+        if len(self._ladders) >= _LADDER_CACHE_SIZE:
+            self._ladders.clear()
+        self._ladders[rungs, ack_within] = ladder
+        return ladder
 
 
 _Outcome = tuple[
@@ -584,7 +561,7 @@ _Outcome = tuple[
 """A plan's result: owner id, notified assignments, escalation ladder, reasons, deadline."""
 
 
-def _prepare_areas(directory: Directory) -> dict[str, _Area]:
+def _prepare_areas(directory: Directory, notice: Callable[[str], Assignment]) -> dict[str, _Area]:
     """Every community's chain of responsibility, with one duty roll per patrol zone."""
     zone_of_group = {g.id: g.zone_id for g in directory.groups}
     members: dict[str, set[str]] = {z.id: set() for z in directory.zones}
@@ -593,7 +570,14 @@ def _prepare_areas(directory: Directory) -> dict[str, _Area]:
     for community in directory.communities:
         members[zone_of_group[community.group_id]].update(community.liaison_officer_ids)
     rolls = {zone_id: directory.duty.roll(ids) for zone_id, ids in members.items()}
+    # Communities of a group share their masks: one int object each, not one per community.
+    masks: dict[int, int] = {}
+
+    def shared(mask: int) -> int:
+        return masks.setdefault(mask, mask)
+
     areas: dict[str, _Area] = {}
+    leaders_told: dict[str, tuple[Assignment, ...]] = {}  # one per zone, shared
     for community in directory.communities:
         group = directory.group(community.group_id)
         zone = directory.zone(group.zone_id)
@@ -612,11 +596,13 @@ def _prepare_areas(directory: Directory) -> dict[str, _Area]:
             zone_id=zone.id,
             leader_id=zone.leader_id,
             cadre_ids=cadres,
+            cadre_told=(notice(cadres[0]),) if cadres else (),
+            leader_told=leaders_told.setdefault(zone.id, (notice(zone.leader_id),)),
             roll=roll,
             officer_ids=roll.officer_ids,
-            liaisons=roll.mask_of(community.liaison_officer_ids),
-            group=roll.mask_of(group.officer_ids),
-            neighbours=roll.mask_of(o for g in others for o in g.officer_ids),
+            liaisons=shared(roll.mask_of(community.liaison_officer_ids)),
+            group=shared(roll.mask_of(group.officer_ids)),
+            neighbours=shared(roll.mask_of(o for g in others for o in g.officer_ids)),
         )
     return areas
 
@@ -624,7 +610,8 @@ def _prepare_areas(directory: Directory) -> dict[str, _Area]:
 class _Plan:
     """The plan for a report when load counts: who has been assigned so far, and why.
 
-    ``pick`` weighs each candidate's open incidents against the policy's capacity.
+    ``pick`` weighs each candidate's open incidents against the policy's capacity. With no
+    load, :meth:`Router._plan` gives the same answers faster.
     """
 
     def __init__(
@@ -677,11 +664,6 @@ class _Plan:
 
     def pick(self, candidates: Sequence[str], *, besides: str = "") -> str | None:
         """The least-loaded candidate under capacity, lowest id first (candidates are sorted)."""
-        if not self.load:  # (a policy's capacity is at least 1)
-            for candidate in candidates:
-                if candidate != besides:
-                    return candidate
-            return None
         best: str | None = None
         best_load = 0
         capacity_hit = False
@@ -799,4 +781,7 @@ class _Plan:
                 rungs.append(area.leader_id)
             elif self.owner_rung == 3:
                 rungs.append(area.leader_id)  # an emergency unanswered by 110: its zone leader
-        return self.router._ladder(owner, tuple(rungs), self.ack_within)
+        ladder = tuple(rungs)
+        return self.router._ladders.get((ladder, self.ack_within)) or self.router._climb(
+            ladder, self.ack_within
+        )
