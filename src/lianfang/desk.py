@@ -225,13 +225,7 @@ class _State:
         elif isinstance(event, NotificationDelivered):
             self._set(self.outbox, event.notification_id, None)
         elif isinstance(event, NotificationFailed):
-            entry = self.outbox.get(event.notification_id)
-            if entry is not None:
-                self._set(
-                    self.outbox,
-                    entry.id,
-                    attrs.evolve(entry, attempts=entry.attempts + 1, last_error=event.error),
-                )
+            self._delivery_failed(event.notification_id, event.error)
         else:
             assert before is not None
             last_at = None
@@ -243,17 +237,18 @@ class _State:
             self._set(self.outbox, note.id, note)
         self._set_version(position)
 
+    def _delivery_failed(self, notification_id: str, error: str) -> None:
+        """An outbox entry stays, with one more failed attempt counted."""
+        entry = self.outbox.get(notification_id)
+        if entry is not None:
+            retried = attrs.evolve(entry, attempts=entry.attempts + 1, last_error=error)
+            self._set(self.outbox, entry.id, retried)
+
     def _apply_network(self, position: int, event: NetworkEvent) -> None:
         if isinstance(event, MessageDelivered):
             self._set(self.outbox, event.notification_id, None)
         elif isinstance(event, MessageFailed):
-            entry = self.outbox.get(event.notification_id)
-            if entry is not None:
-                self._set(
-                    self.outbox,
-                    entry.id,
-                    attrs.evolve(entry, attempts=entry.attempts + 1, last_error=event.error),
-                )
+            self._delivery_failed(event.notification_id, event.error)
         network = apply_network(self.network, event)
         if network is not self.network:
             self._set_attr("network", network)
