@@ -945,20 +945,18 @@ _COMPACT_WRITERS: dict[type, Callable[[Any], list[Any]]] = {
 }
 
 
-def _read_received(fields: list[Any]) -> ReportReceived:
-    event = _trusted_event(
-        ReportReceived, _incident_id(fields[1]), _time(fields[2]), _id(fields[3])
-    )
-    _set(event, "report", _report(fields[4:]))
-    return event
+_WithReport = TypeVar("_WithReport", ReportReceived, IncidentLinked)
 
 
-def _read_linked(fields: list[Any]) -> IncidentLinked:
-    event = _trusted_event(
-        IncidentLinked, _incident_id(fields[1]), _time(fields[2]), _id(fields[3])
-    )
-    _set(event, "report", _report(fields[4:]))
-    return event
+def _read_with_report(cls: type[_WithReport]) -> Callable[[list[Any]], _WithReport]:
+    """A reader for an event that carries a whole report (received, or linked to another)."""
+
+    def read(fields: list[Any]) -> _WithReport:
+        event = _trusted_event(cls, _incident_id(fields[1]), _time(fields[2]), _id(fields[3]))
+        _set(event, "report", _report(fields[4:]))
+        return event
+
+    return read
 
 
 def _read_routed(fields: list[Any]) -> IncidentRouted:
@@ -1000,8 +998,8 @@ def _read_escalated(fields: list[Any]) -> IncidentEscalated:
 
 
 _COMPACT_READERS: dict[type, Callable[[list[Any]], Event]] = {
-    ReportReceived: _read_received,
-    IncidentLinked: _read_linked,
+    ReportReceived: _read_with_report(ReportReceived),
+    IncidentLinked: _read_with_report(IncidentLinked),
     IncidentRouted: _read_routed,
     IncidentAcknowledged: _read_acknowledged,
     IncidentResolved: _read_resolved,
