@@ -4,7 +4,8 @@
 
 Prints events/s appended to SQLite (batched and one per transaction), reports/s through
 ``Desk.receive_many`` (batches of 1,000) and ``Desk.receive`` (one transaction each), and
-the time and events/s to restore a journal of ``--restore-events`` events.
+the time and events/s to restore a journal of ``--restore-events`` events: by a full
+replay, and from a snapshot taken nine tenths of the way plus the events after it.
 Targets (issue 4): receive >= 20,000 reports/s batched; restore >= 200,000 events/s.
 The journal it restores is written with today's record format (compact arrays for the
 hot incident events; see docs/desk.md).
@@ -97,14 +98,15 @@ def bench_receive(directory: lf.Directory, folder: Path, count: int) -> None:
     print(f"Desk.receive, one transaction each:        {rate:>10,.0f} reports/s")
 
 
-def build_journal(directory: lf.Directory, path: Path, events: int) -> int:
-    """A journal of received, routed, acknowledged and resolved incidents (4 events each)."""
+def build_journal(directory: lf.Directory, path: Path, events: int, *, first: int = 0) -> int:
+    """Append received, routed, acknowledged and resolved incidents (4 events each) to the
+    journal at ``path``, numbering reports from ``first``; returns its version."""
     router = lf.Router(directory)
     journal = lf.SQLiteJournal(path, synchronous="normal")
-    version = 0
-    incidents = events // 4
+    version = journal.version
     batch: list[lf.EventRecord] = []
-    for report in make_reports(directory, incidents, prefix="J"):
+    reports = make_reports(directory, first + events // 4, prefix="J")[first:]
+    for report in reports:
         decision = router.route(report)
         owner = decision.owner_id
         t = report.received_at
@@ -123,19 +125,42 @@ def build_journal(directory: lf.Directory, path: Path, events: int) -> int:
     return version
 
 
-def bench_restore(directory: lf.Directory, folder: Path, events: int) -> None:
-    path = folder / "restore.sqlite"
-    print(f"building a journal of {events:,} events …", file=sys.stderr)
-    total = build_journal(directory, path, events)
+def timed_restore(directory: lf.Directory, path: Path, snapshot: str | None = None) -> float:
+    """The median of two restores, in seconds."""
     times = []
     for _ in range(2):
         with lf.SQLiteJournal(path) as journal:
             begin = time.perf_counter()
-            desk = lf.Desk.restore(directory, journal)
+            desk = lf.Desk.restore(directory, journal, snapshot=snapshot)
             times.append(time.perf_counter() - begin)
-            assert desk.version == total
-    best = statistics.median(times)
-    print(f"Desk.restore, {total:,} events: {best:.2f} s = {total / best:,.0f} events/s")
+            assert desk.version == journal.version
+    return statistics.median(times)
+
+
+def bench_restore(directory: lf.Directory, folder: Path, events: int) -> None:
+    path = folder / "restore.sqlite"
+    print(f"building a journal of {events:,} events …", file=sys.stderr)
+    # A snapshot nine tenths of the way, as a host taking one nightly has when it crashes;
+    # and one at the very end, as a host taking one when it shuts down has on restarting.
+    kept = events * 9 // 10 // 4 * 4
+    build_journal(directory, path, kept)
+    early, _ = take_snapshot(directory, path)
+    total = build_journal(directory, path, events - kept, first=kept // 4)
+    late, taking = take_snapshot(directory, path)
+
+    full = timed_restore(directory, path)
+    print(
+        f"Desk.restore, {total:,} events, full replay: {full:.2f} s = {total / full:,.0f} events/s"
+    )
+    print(f"Desk.snapshot of it: {taking:.2f} s, {len(late.encode()) / 2**20:,.0f} MiB of text")
+    for snapshot, label in (
+        (late, "a snapshot taken at the end"),
+        (early, f"a snapshot taken after {kept:,} events + the {total - kept:,} after it"),
+    ):
+        seconds = timed_restore(directory, path, snapshot)
+        print(
+            f"Desk.restore from {label}: {seconds:.2f} s = {total / seconds:,.0f} events/s restored"
+        )
     tracemalloc.start()
     with lf.SQLiteJournal(path) as journal:
         desk = lf.Desk.restore(directory, journal)
@@ -146,6 +171,15 @@ def bench_restore(directory: lf.Directory, folder: Path, events: int) -> None:
         f"  memory held by the restored desk: {current / 2**20:,.0f} MiB "
         f"({incidents:,} incidents, {current / max(incidents, 1) / 1024:.1f} KiB each)"
     )
+
+
+def take_snapshot(directory: lf.Directory, path: Path) -> tuple[str, float]:
+    """A snapshot of the journal at ``path`` as it stands, and the seconds taking it took."""
+    with lf.SQLiteJournal(path) as journal:
+        desk = lf.Desk.restore(directory, journal)
+        begin = time.perf_counter()
+        snapshot = desk.snapshot()
+        return snapshot, time.perf_counter() - begin
 
 
 def main() -> None:

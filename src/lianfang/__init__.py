@@ -29,6 +29,7 @@ from lianfang.errors import (
     MissingExtraError,
     PolicyError,
     ReportError,
+    SnapshotError,
     UnknownIdError,
     ValidationError,
 )
@@ -229,6 +230,7 @@ __all__ = [
     "Relay",
     "Report",
     "ReportError",
+    "SnapshotError",
     "ReportReceived",
     "Roster",
     "Rota",

@@ -20,7 +20,7 @@ import gc
 import heapq
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -50,6 +50,7 @@ from lianfang.errors import (
     IllegalTransitionError,
     InvalidValueError,
     ReportError,
+    SnapshotError,
     UnknownIdError,
 )
 from lianfang.events import (
@@ -107,7 +108,7 @@ from lianfang.incident import (
     check_open,
     fold_opening,
 )
-from lianfang.journal import Journal, MemoryJournal
+from lianfang.journal import Journal, MemoryJournal, StoredEvent
 from lianfang.model import (
     Channel,
     GeoPoint,
@@ -146,6 +147,7 @@ from lianfang.roster import (
     coverage,
 )
 from lianfang.routing import Router
+from lianfang.snapshot import DeskState, dump_snapshot, fingerprint, load_snapshot
 from lianfang.triage import Classifier
 
 __all__ = ["CheckInResult", "Desk", "DuplicateRule"]
@@ -183,6 +185,10 @@ def _cell(point: GeoPoint) -> tuple[int, int]:
     return (math.floor(point.lon / _CELL_DEG), math.floor(point.lat / _CELL_DEG))
 
 
+_Touched = dict[str, tuple[Incident | None, dt.datetime | None]]
+"""Incidents changed by a fold, with their state and latest report time before it."""
+
+
 class _State:
     """Everything folded from the journal, with the indexes the commands need.
 
@@ -203,36 +209,76 @@ class _State:
         self.due: list[tuple[dt.datetime, str]] = []  # heap of acknowledgement deadlines
         self.last_report_at: dict[str, dt.datetime] = {}
         self.outbox: dict[str, Notification] = {}
+        self.network_events: list[tuple[int, NetworkEvent]] = []  # kept for snapshots
         self._pending: dict[str, ReportReceived] = {}
         self._undo: list[tuple[Any, ...]] | None = None
 
     # --- folding ---------------------------------------------------------------------------
+    #
+    # Folding an event changes the incidents (and the report index, the outbox, the network);
+    # the duplicate buckets, the load and the deadline heap are derived from the incidents
+    # and are brought up to date per incident touched (:meth:`_reindex`): after every event
+    # for a command, once per batch for a replay, where most incidents open and close
+    # between two reindexings and so never enter the indexes at all.
 
     def apply(self, position: int, event: Event | NetworkEvent) -> None:
+        """Fold one event and bring the indexes up to date."""
+        touched: _Touched = {}
+        self._fold(position, event, touched)
+        self._reindex_touched(touched)
+
+    def replay(self, events: Iterable[tuple[int, Event | NetworkEvent]]) -> None:
+        """Fold ``(position, event)`` pairs, reindexing each incident touched once at the end.
+
+        If reading ``events`` raises, what was folded so far stays, indexed.
+        """
+        touched: _Touched = {}
+        try:
+            for position, event in events:
+                self._fold(position, event, touched)
+        finally:
+            self._reindex_touched(touched)
+
+    def _reindex_touched(self, touched: _Touched) -> None:
+        incidents, last_report_at = self.incidents, self.last_report_at
+        for incident_id, (before, before_last) in touched.items():
+            self._reindex(before, before_last, incidents[incident_id], last_report_at[incident_id])
+
+    def _fold(self, position: int, event: Event | NetworkEvent, touched: _Touched) -> None:
         if isinstance(event, NetworkEvent):
             self._apply_network(position, event)
             return
+        incident_id = event.incident_id
         if isinstance(event, ReportReceived):  # half an opening: the routing completes it
-            self._set(self._pending, event.incident_id, event)
-            self._set(self.by_report, event.report.id, event.incident_id)
+            self._set(self._pending, incident_id, event)
+            self._set(self.by_report, event.report.id, incident_id)
             self._set_version(position)
             return
-        before = self.incidents.get(event.incident_id)
+        before = self.incidents.get(incident_id)
+        last_at = None
         if isinstance(event, IncidentRouted):
-            received = self._pending[event.incident_id]
-            self._set(self._pending, event.incident_id, None)
-            self._replace(None, fold_opening(received, event))
+            received = self._pending[incident_id]
+            self._set(self._pending, incident_id, None)
+            after = fold_opening(received, event)
+            last_at = received.report.received_at
         elif isinstance(event, NotificationDelivered):
             self._set(self.outbox, event.notification_id, None)
+            after = None
         elif isinstance(event, NotificationFailed):
             self._delivery_failed(event.notification_id, event.error)
+            after = None
         else:
             assert before is not None
-            last_at = None
             if isinstance(event, IncidentLinked):
-                self._set(self.by_report, event.report.id, event.incident_id)
+                self._set(self.by_report, event.report.id, incident_id)
                 last_at = event.report.received_at
-            self._replace(before, apply(before, event), last_at)
+            after = apply(before, event)
+        if after is not None:
+            if incident_id not in touched:
+                touched[incident_id] = (before, self.last_report_at.get(incident_id))
+            self._set(self.incidents, incident_id, after)
+            if last_at is not None:
+                self._set(self.last_report_at, incident_id, last_at)
         for note in notifications_for(position, event, before.owner_id if before else None):
             self._set(self.outbox, note.id, note)
         self._set_version(position)
@@ -245,6 +291,7 @@ class _State:
             self._set(self.outbox, entry.id, retried)
 
     def _apply_network(self, position: int, event: NetworkEvent) -> None:
+        self._append(self.network_events, (position, event))
         if isinstance(event, MessageDelivered):
             self._set(self.outbox, event.notification_id, None)
         elif isinstance(event, MessageFailed):
@@ -271,17 +318,19 @@ class _State:
         for entry in [n for n in self.outbox.values() if matches(n)]:
             self._set(self.outbox, entry.id, None)
 
-    def _replace(
-        self, before: Incident | None, after: Incident, last_at: dt.datetime | None = None
+    def _reindex(
+        self,
+        before: Incident | None,
+        old_last: dt.datetime | None,
+        after: Incident,
+        new_last: dt.datetime,
     ) -> None:
-        self._set(self.incidents, after.id, after)
-        old_last = self.last_report_at.get(after.id)
-        new_last = last_at or old_last or after.report.received_at
-        if new_last != old_last:
-            self._set(self.last_report_at, after.id, new_last)
+        """Move an incident in the indexes from where ``before`` was to where ``after`` is."""
         was_open, is_open = before is not None and before.is_open, after.is_open
-        # Most events (an acknowledgement, an escalation) change none of what the duplicate
-        # buckets are made of; recomputing them is the fold's largest cost.
+        if not was_open and not is_open:
+            return
+        # Most changes (an acknowledgement, an escalation) touch none of what the duplicate
+        # buckets are made of; recomputing them is costly.
         same_buckets = (
             before is not None
             and was_open == is_open
@@ -311,6 +360,46 @@ class _State:
         ):
             self._push_due(after.due_at, after.id)
 
+    # --- snapshots ----------------------------------------------------------------------------
+
+    def saved(self, fingerprint: str) -> DeskState:
+        """The folded state, for a snapshot (``fingerprint``: of the record at ``version``)."""
+        return DeskState(
+            version=self.version,
+            fingerprint=fingerprint,
+            incidents=tuple(self.incidents.values()),
+            last_report_at={
+                incident_id: at
+                for incident_id, at in self.last_report_at.items()
+                if at != self.incidents[incident_id].report.received_at
+            },
+            pending=tuple(self._pending.values()),
+            outbox=tuple(self.outbox.values()),
+            network_events=tuple(self.network_events),
+        )
+
+    def start_from(self, saved: DeskState) -> None:
+        """Start from a snapshot's state (on a fresh state): the network is folded again from
+        its events, the indexes are derived from the incidents."""
+        assert self.version == 0 and not self.incidents, "load a snapshot into a fresh state"
+        network = self.network
+        for _position, event in saved.network_events:
+            network = apply_network(network, event)
+        self.network = network
+        self.network_events = list(saved.network_events)
+        self.outbox = {note.id: note for note in saved.outbox}
+        for received in saved.pending:
+            self._pending[received.incident_id] = received
+            self.by_report[received.report.id] = received.incident_id
+        for incident in saved.incidents:
+            self.incidents[incident.id] = incident
+            for report_id in incident.report_ids:
+                self.by_report[report_id] = incident.id
+            last = saved.last_report_at.get(incident.id, incident.report.received_at)
+            self.last_report_at[incident.id] = last
+            self._reindex(None, None, incident, last)
+        self.version = saved.version
+
     def slot(self, at: dt.datetime) -> int:
         assert self.slot_seconds is not None
         return math.floor(at.timestamp() / self.slot_seconds)
@@ -339,6 +428,11 @@ class _State:
             mapping.pop(key, None)
         else:
             mapping[key] = value
+
+    def _append(self, items: list[Any], item: Any) -> None:
+        if self._undo is not None:
+            self._undo.append(("append", items))
+        items.append(item)
 
     def _add(self, mapping: dict[Any, set[str]], key: Any, item: str) -> None:
         if self._undo is not None:
@@ -411,6 +505,8 @@ class _State:
             counter[key] -= delta
             if counter[key] <= 0:
                 del counter[key]
+        elif op == "append":
+            entry[1].pop()
         elif op == "version":
             self.version = entry[1]
         elif op == "attr":
@@ -459,6 +555,7 @@ class Desk:
         router: Router | None = None,
         duplicates: DuplicateRule | None = DuplicateRule(),
         network_policy: NetworkPolicy | None = None,
+        snapshot: str | None = None,
     ) -> None:
         self.directory = directory
         self.router = (
@@ -470,22 +567,70 @@ class Desk:
         self._state = _State(Network.start(directory, network_policy), window)
         self.network_policy = self._state.network.policy
         self._neighbourhood: Neighbourhood | None = None
+        if snapshot is not None:
+            self._start_from(snapshot)
         self.refresh()
 
     @classmethod
-    def restore(cls, directory: Directory, journal: Journal, **options: Any) -> Desk:
-        """A desk whose state is rebuilt from every event in ``journal``."""
-        return cls(directory, journal, **options)
+    def restore(
+        cls, directory: Directory, journal: Journal, *, snapshot: str | None = None, **options: Any
+    ) -> Desk:
+        """A desk whose state is rebuilt from every event in ``journal``.
+
+        With ``snapshot`` (text from :meth:`snapshot`), the desk starts from the state it
+        holds and folds only the journal's later events: the same state, sooner. A snapshot
+        that does not fit this journal raises :class:`~lianfang.errors.SnapshotError`.
+        Other ``options`` are those of :class:`Desk`.
+        """
+        return cls(directory, journal, snapshot=snapshot, **options)
+
+    def snapshot(self) -> str:
+        """The desk's state as text (JSON) for :meth:`restore` to start from.
+
+        Taken at :attr:`version`; the host keeps it wherever it likes (a file beside the
+        journal, a database row) and takes a new one now and then, say nightly: a restore
+        then folds only the events since. The snapshot is tied to this journal's event at
+        that version and holds nothing the journal does not.
+        """
+        state = self._state
+        with _collector_paused():
+            return dump_snapshot(state.saved(fingerprint(self._record_at(state.version))))
+
+    def _record_at(self, position: int) -> StoredEvent | None:
+        if position == 0:
+            return None
+        return next(iter(self.journal.read(after=position - 1)), None)
+
+    def _start_from(self, snapshot: str) -> None:
+        with _collector_paused():
+            saved = load_snapshot(snapshot)
+        journal_version = self.journal.version
+        if saved.version > journal_version:
+            raise SnapshotError(
+                [
+                    f"$.version: the snapshot was taken at version {saved.version}, but the "
+                    f"journal holds {journal_version} events: it belongs to another journal"
+                ]
+            )
+        if fingerprint(self._record_at(saved.version)) != saved.fingerprint:
+            raise SnapshotError(
+                [
+                    f"$.fingerprint: the journal's event at position {saved.version} is not "
+                    "the one the snapshot was taken after: it belongs to another journal"
+                ]
+            )
+        with _collector_paused():
+            self._state.start_from(saved)
 
     def refresh(self) -> int:
         """Fold in events that other writers appended since; returns how many there were."""
-        count = 0
         state = self._state
+        start = state.version
         with _collector_paused():
-            for stored in self.journal.read(after=state.version):
-                state.apply(stored.position, decode(stored))
-                count += 1
-        return count
+            state.replay(
+                (stored.position, decode(stored)) for stored in self.journal.read(after=start)
+            )
+        return state.version - start
 
     @property
     def version(self) -> int:

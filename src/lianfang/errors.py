@@ -21,6 +21,7 @@ __all__ = [
     "MissingExtraError",
     "PolicyError",
     "ReportError",
+    "SnapshotError",
     "UnknownIdError",
     "ValidationError",
 ]
@@ -112,6 +113,15 @@ class CorruptJournalError(JournalError):
     def __init__(self, position: int, detail: str) -> None:
         self.position = position
         super().__init__(f"journal event at position {position} is corrupt: {detail}")
+
+
+class SnapshotError(ValidationError):
+    """A desk snapshot cannot be used: damaged text, or taken from another journal.
+
+    The journal is the truth: restore without the snapshot (a full replay) instead.
+    """
+
+    what = "unusable snapshot"
 
 
 class MissingExtraError(LianfangError, ImportError):

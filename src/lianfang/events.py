@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-import sys
 from collections.abc import Callable, Iterable
 from typing import Any, TypeAlias, TypeVar
 
@@ -36,11 +35,22 @@ import attrs
 from cattrs.gen import make_dict_structure_fn
 
 from lianfang import codec
+from lianfang.compact import (
+    decision_fields,
+    decision_from_fields,
+    read_id,
+    read_incident_id,
+    read_string,
+    read_time,
+    report_fields,
+    report_from_fields,
+    write_time,
+)
 from lianfang.errors import CorruptJournalError, InvalidValueError
 from lianfang.journal import EventRecord, StoredEvent
-from lianfang.model import Channel, GeoPoint, Kind, Phone, Priority, Report, VolunteerRole
+from lianfang.model import GeoPoint, Phone, Report, VolunteerRole
 from lianfang.model._checks import aware, non_empty, non_empty_items
-from lianfang.routing import Assignment, AssignmentRole, Decision, EscalationStep
+from lianfang.routing import Assignment, Decision, EscalationStep
 
 __all__ = [
     "EVENT_TYPES",
@@ -637,16 +647,9 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circul
 # The C scanner itself: json.loads wraps it in two regex matches and a method call.
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _COMPACT = 1
-_KINDS = {k.value: k for k in Kind}
-_PRIORITIES = {p.value: p for p in Priority}
-_CHANNELS = {c.value: c for c in Channel}
-_ROLES = {r.value: r for r in AssignmentRole}
-_MICROSECOND = dt.timedelta(microseconds=1)
-_intern = sys.intern
 _new = object.__new__
 _set = object.__setattr__
 
-T = TypeVar("T")
 E = TypeVar("E", bound=Event)
 
 # Events read back from our own records are built without their validators: the values
@@ -665,249 +668,28 @@ def _trusted_event(cls: type[E], incident_id: str, at: dt.datetime, by: str) -> 
     return event
 
 
-# Decisions, assignments, ladder steps and outcomes have no validators: built directly.
-_make_decision = Decision
-_make_assignment = Assignment
-_make_step = EscalationStep
-_make_outcome = Outcome
-
-# Caches that let decoded events share their repeated parts (instants, ids, ladders, reason
-# lists): faster to read and far smaller in memory; and the texts of instants just written.
-# Each is emptied when it grows large.
-_CACHE_LIMIT = 1 << 16
-_times: dict[str, dt.datetime] = {}
-_durations: dict[int, dt.timedelta] = {}
-_string_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
-_recent_ids: dict[str, str] = {}
-_informed: dict[tuple[str, str], Assignment] = {}
-_ladders: dict[tuple[tuple[Any, ...], ...], tuple[EscalationStep, ...]] = {}
-_iso_texts: dict[int, tuple[dt.datetime, str]] = {}
-
-
-def _iso(value: dt.datetime) -> str:
-    """``value.isoformat()``, remembered: an event repeats its report's instant, and
-    formatting an instant of a ``ZoneInfo`` zone looks up its offset every time."""
-    # Keyed by identity: holding the instant keeps its id from being reused meanwhile.
-    found = _iso_texts.get(id(value))
-    if found is not None and found[0] is value:
-        return found[1]
-    text = value.isoformat()
-    if len(_iso_texts) >= 4096:
-        _iso_texts.clear()
-    _iso_texts[id(value)] = (value, text)
-    return text
-
-
-def _time(text: str) -> dt.datetime:
-    found = _times.get(text)
-    if found is None:
-        found = dt.datetime.fromisoformat(text)
-        if found.utcoffset() is None:
-            raise ValueError(f"{text!r} has no UTC offset")
-        if len(_times) >= _CACHE_LIMIT:
-            _times.clear()
-        _times[text] = found
-    return found
-
-
-def _duration(microseconds: int) -> dt.timedelta:
-    found = _durations.get(microseconds)
-    if found is None:
-        if type(microseconds) is not int:
-            raise ValueError(f"a duration must be whole microseconds, not {microseconds!r}")
-        found = dt.timedelta(microseconds=microseconds)
-        if len(_durations) >= _CACHE_LIMIT:
-            _durations.clear()
-        _durations[microseconds] = found
-    return found
-
-
-def _remember(cache: dict[Any, Any], key: object, value: T) -> T:
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[key] = value
-    return value
-
-
-def _strings(items: list[str]) -> tuple[str, ...]:
-    key = tuple(items)
-    found = _string_tuples.get(key)
-    if found is not None:
-        return found
-    if not all(type(item) is str for item in key):
-        raise ValueError(f"must be an array of strings, not {items!r}")
-    return _remember(_string_tuples, key, key)
-
-
-def _string(value: object) -> str:
-    if type(value) is not str:
-        raise ValueError(f"must be a string, not {value!r}")
-    return value
-
-
-def _id(value: object) -> str:
-    if type(value) is not str:
-        raise ValueError(f"an id must be a string, not {value!r}")
-    return _intern(value)
-
-
-def _incident_id(value: object) -> str:
-    """An incident's or report's id as one string object for all its recent mentions: an
-    incident's events repeat its id, and a restored desk keeps every mention."""
-    if type(value) is not str:
-        raise ValueError(f"an id must be a string, not {value!r}")
-    found = _recent_ids.get(value)
-    if found is None:
-        found = _remember(_recent_ids, value, value)
-    return found
-
-
-def _optional_id(value: object) -> str | None:
-    return None if value is None else _id(value)
-
-
-def _report(fields: list[Any]) -> Report:
-    report_id, received_at, text, channel, reporter, community, address, location, category = fields
-    report = _new(Report)
-    _set(report, "id", _incident_id(report_id))
-    _set(report, "received_at", _time(received_at))
-    _set(report, "text", _string(text))
-    _set(report, "channel", _CHANNELS[channel])
-    _set(report, "reporter_id", _optional_id(reporter))
-    _set(report, "community_id", _optional_id(community))
-    _set(report, "address", None if address is None else _string(address))
-    _set(
-        report,
-        "location",
-        None if location is None else GeoPoint(float(location[0]), float(location[1])),
-    )
-    _set(report, "category", _optional_id(category))
-    return report
-
-
-def _assignment(fields: list[Any]) -> Assignment:
-    assignee, role, due_at = fields
-    if due_at is not None:
-        return _make_assignment(_id(assignee), _ROLES[role], _time(due_at))
-    # The informed: the same few people over and over.
-    found = _informed.get((assignee, role))
-    if found is None:
-        found = _remember(
-            _informed, (assignee, role), _make_assignment(_id(assignee), _ROLES[role], None)
-        )
-    return found
-
-
-def _ladder(steps: list[list[Any]]) -> tuple[EscalationStep, ...]:
-    key = tuple(map(tuple, steps))
-    found = _ladders.get(key)
-    if found is None:
-        ladder = tuple([_make_step(_id(a), _duration(after)) for a, after in steps])
-        found = _remember(_ladders, key, ladder)
-    return found
-
-
-def _flag(value: object) -> bool:
-    if type(value) is not bool:
-        raise ValueError(f"must be true or false, not {value!r}")
-    return value
-
-
-def _decision(fields: list[Any]) -> Decision:
-    (
-        report_id,
-        received_at,
-        kind,
-        priority,
-        category,
-        community,
-        group,
-        zone,
-        assignments,
-        escalation,
-        ack_within,
-        reasons,
-        needs_review,
-        reporter_withheld,
-        evidence,
-        locate_method,
-    ) = fields
-    return _make_decision(
-        _incident_id(report_id),
-        _time(received_at),
-        _KINDS[kind],
-        _PRIORITIES[priority],
-        _optional_id(category),
-        _optional_id(community),
-        _optional_id(group),
-        _optional_id(zone),
-        tuple([_assignment(a) for a in assignments]),
-        _ladder(escalation),
-        _duration(ack_within),
-        _strings(reasons),
-        _flag(needs_review),
-        _flag(reporter_withheld),
-        _strings(evidence),
-        _id(locate_method),
-        None,  # the explain() context: not part of the value
-    )
-
-
-# The writers: each event's fields in the order its reader takes them (tuples are written
-# as arrays too).
-
-
 def _write_opening(event: ReportReceived | IncidentLinked) -> list[Any]:
-    report = event.report
-    location = report.location
     return [
         _COMPACT,
         event.incident_id,
-        _iso(event.at),
+        write_time(event.at),
         event.by,
-        report.id,
-        _iso(report.received_at),
-        report.text,
-        report.channel.value,
-        report.reporter_id,
-        report.community_id,
-        report.address,
-        None if location is None else (location.lon, location.lat),
-        report.category,
+        *report_fields(event.report),
     ]
 
 
 def _write_routed(event: IncidentRouted) -> list[Any]:
-    decision = event.decision
     return [
         _COMPACT,
         event.incident_id,
-        _iso(event.at),
+        write_time(event.at),
         event.by,
-        decision.report_id,
-        _iso(decision.received_at),
-        decision.kind.value,
-        decision.priority.value,
-        decision.category,
-        decision.community_id,
-        decision.group_id,
-        decision.zone_id,
-        [
-            (a.assignee_id, a.role.value, None if a.due_at is None else _iso(a.due_at))
-            for a in decision.assignments
-        ],
-        [(s.assignee_id, s.after // _MICROSECOND) for s in decision.escalation],
-        decision.ack_within // _MICROSECOND,
-        decision.reasons,
-        decision.needs_review,
-        decision.reporter_withheld,
-        decision.evidence,
-        decision.locate_method,
+        *decision_fields(event.decision),
     ]
 
 
 def _write_acknowledged(event: IncidentAcknowledged) -> list[Any]:
-    return [_COMPACT, event.incident_id, _iso(event.at), event.by]
+    return [_COMPACT, event.incident_id, write_time(event.at), event.by]
 
 
 def _write_resolved(event: IncidentResolved) -> list[Any]:
@@ -915,7 +697,7 @@ def _write_resolved(event: IncidentResolved) -> list[Any]:
     return [
         _COMPACT,
         event.incident_id,
-        _iso(event.at),
+        write_time(event.at),
         event.by,
         event.outcome,
         None if figures is None else (figures.people_dealt_with, figures.money_seized_yuan),
@@ -926,12 +708,12 @@ def _write_escalated(event: IncidentEscalated) -> list[Any]:
     return [
         _COMPACT,
         event.incident_id,
-        _iso(event.at),
+        write_time(event.at),
         event.by,
         event.from_id,
         event.to_id,
         event.step,
-        _iso(event.due_at),
+        write_time(event.due_at),
     ]
 
 
@@ -952,8 +734,10 @@ def _read_with_report(cls: type[_WithReport]) -> Callable[[list[Any]], _WithRepo
     """A reader for an event that carries a whole report (received, or linked to another)."""
 
     def read(fields: list[Any]) -> _WithReport:
-        event = _trusted_event(cls, _incident_id(fields[1]), _time(fields[2]), _id(fields[3]))
-        _set(event, "report", _report(fields[4:]))
+        event = _trusted_event(
+            cls, read_incident_id(fields[1]), read_time(fields[2]), read_id(fields[3])
+        )
+        _set(event, "report", report_from_fields(fields[4:]))
         return event
 
     return read
@@ -961,15 +745,17 @@ def _read_with_report(cls: type[_WithReport]) -> Callable[[list[Any]], _WithRepo
 
 def _read_routed(fields: list[Any]) -> IncidentRouted:
     event = _trusted_event(
-        IncidentRouted, _incident_id(fields[1]), _time(fields[2]), _id(fields[3])
+        IncidentRouted, read_incident_id(fields[1]), read_time(fields[2]), read_id(fields[3])
     )
-    _set(event, "decision", _decision(fields[4:]))
+    _set(event, "decision", decision_from_fields(fields[4:]))
     return event
 
 
 def _read_acknowledged(fields: list[Any]) -> IncidentAcknowledged:
     _, incident_id, at, by = fields
-    return _trusted_event(IncidentAcknowledged, _incident_id(incident_id), _time(at), _id(by))
+    return _trusted_event(
+        IncidentAcknowledged, read_incident_id(incident_id), read_time(at), read_id(by)
+    )
 
 
 def _read_resolved(fields: list[Any]) -> IncidentResolved:
@@ -978,9 +764,11 @@ def _read_resolved(fields: list[Any]) -> IncidentResolved:
         people, money = figures
         if type(people) is not int or type(money) not in (int, float):
             raise ValueError(f"figures must be [people, money], not {figures!r}")
-        figures = _make_outcome(people, float(money))
-    event = _trusted_event(IncidentResolved, _incident_id(incident_id), _time(at), _id(by))
-    _set(event, "outcome", _string(outcome))
+        figures = Outcome(people, float(money))
+    event = _trusted_event(
+        IncidentResolved, read_incident_id(incident_id), read_time(at), read_id(by)
+    )
+    _set(event, "outcome", read_string(outcome))
     _set(event, "figures", figures)
     return event
 
@@ -989,11 +777,13 @@ def _read_escalated(fields: list[Any]) -> IncidentEscalated:
     _, incident_id, at, by, from_id, to_id, step, due_at = fields
     if type(step) is not int:
         raise ValueError(f"step must be a whole number, not {step!r}")
-    event = _trusted_event(IncidentEscalated, _incident_id(incident_id), _time(at), _id(by))
-    _set(event, "from_id", _id(from_id))
-    _set(event, "to_id", _id(to_id))
+    event = _trusted_event(
+        IncidentEscalated, read_incident_id(incident_id), read_time(at), read_id(by)
+    )
+    _set(event, "from_id", read_id(from_id))
+    _set(event, "to_id", read_id(to_id))
     _set(event, "step", step)
-    _set(event, "due_at", _time(due_at))
+    _set(event, "due_at", read_time(due_at))
     return event
 
 

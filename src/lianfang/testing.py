@@ -50,11 +50,14 @@ from lianfang.model import (
 if TYPE_CHECKING:
     from hypothesis.strategies import DrawFn, SearchStrategy
 
+    from lianfang.desk import Desk
+
 __all__ = [
     "AGENCY_CATEGORIES",
     "COMMAND_CENTER_ID",
     "HOTLINE_ID",
     "REPORT_TIME",
+    "assert_same_desk_state",
     "directories",
     "make_directory",
     "make_report",
@@ -108,6 +111,46 @@ _SITE_NAMES = {
     SiteKind.FIRM: "工贸有限公司",
     SiteKind.ESTATE: "花园小区",
 }
+
+
+# --- assertions ----------------------------------------------------------------------------
+
+
+def assert_same_desk_state(desk: Desk, expected: Desk) -> None:
+    """Assert that ``desk`` holds exactly the state of ``expected``.
+
+    Compares what callers see (version, incidents, outbox, load, network) and the indexes
+    behind the commands (reports to incidents, duplicate buckets, pending deadlines), so
+    a desk restored from a journal or a snapshot can be checked against the live one.
+    """
+    assert desk.version == expected.version, (desk.version, expected.version)
+    assert desk.incidents() == expected.incidents()
+    assert desk.outbox() == expected.outbox()
+    assert desk.load() == expected.load()
+    assert desk.network == expected.network
+    mine, theirs = desk._state, expected._state  # the indexes are private on purpose
+    assert mine.by_report == theirs.by_report
+    assert mine.last_report_at == theirs.last_report_at
+    assert mine.duplicates == theirs.duplicates
+    assert _live_deadlines(desk) == _live_deadlines(expected)
+
+
+def _live_deadlines(desk: Desk) -> set[tuple[dt.datetime, str]]:
+    """The deadline heap's entries that ``tick`` would act on: the incident is open, the
+    deadline is still its own, and a later rung of its ladder is someone else. (Entries
+    that fail this are skipped when popped, so desks may differ in them harmlessly.)"""
+    incidents = desk._state.incidents
+    found = set()
+    for due, incident_id in desk._state.due:
+        incident = incidents[incident_id]
+        later = incident.decision.escalation[incident.ladder_index + 1 :]
+        if (
+            incident.is_open
+            and incident.due_at == due
+            and any(step.assignee_id != incident.owner_id for step in later)
+        ):
+            found.add((due, incident_id))
+    return found
 
 
 # --- factories -----------------------------------------------------------------------------

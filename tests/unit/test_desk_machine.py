@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 
 import lianfang as lf
-from lianfang.testing import make_directory
+from lianfang.testing import assert_same_desk_state, make_directory
 
 CST = dt.timezone(dt.timedelta(hours=8))
 START = dt.datetime(2021, 1, 12, 8, 0, tzinfo=CST)
@@ -150,13 +150,23 @@ class DeskMachine(RuleBasedStateMachine):
         seen = {r for i in self.desk.incidents() for r in i.report_ids}
         assert seen == self.received
 
+    @rule()
+    def take_a_snapshot(self) -> None:
+        self.snapshot = self.desk.snapshot()
+
     @invariant()
     def the_journal_restores_the_same_state(self) -> None:
         if not hasattr(self, "desk"):
             return
         again = lf.Desk.restore(DIRECTORY, self.desk.journal)
-        assert again.incidents() == self.desk.incidents()
-        assert again.outbox() == self.desk.outbox()
+        assert_same_desk_state(again, self.desk)
+
+    @invariant()
+    def a_snapshot_and_the_events_after_it_restore_the_same_state(self) -> None:
+        if not hasattr(self, "snapshot"):
+            return
+        again = lf.Desk.restore(DIRECTORY, self.desk.journal, snapshot=self.snapshot)
+        assert_same_desk_state(again, self.desk)
 
 
 DeskMachine.TestCase.settings = settings(max_examples=30, stateful_step_count=25, deadline=None)

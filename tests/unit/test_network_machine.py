@@ -10,7 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import lianfang as lf
 from lianfang.events import Audience, Bulletin, BulletinTopic, CheckInStatus
-from lianfang.testing import make_directory
+from lianfang.testing import assert_same_desk_state, make_directory
 
 CST = dt.timezone(dt.timedelta(hours=8))
 START = dt.datetime(2021, 3, 1, 8, 0, tzinfo=CST)
@@ -203,12 +203,21 @@ class NetworkMachine(RuleBasedStateMachine):
             if member.applied_at is not None and member.status is lf.VolunteerStatus.ACTIVE:
                 assert member.cadre_approval and member.liaison_approval
 
+    @rule()
+    def take_a_snapshot(self) -> None:
+        self.snapshot = self.desk.snapshot()
+
     @invariant()
     def the_journal_restores_the_same_state(self) -> None:
         again = lf.Desk.restore(DIRECTORY, self.desk.journal)
-        assert again.network == self.desk.network
-        assert again.outbox() == self.desk.outbox()
-        assert again.incidents() == self.desk.incidents()
+        assert_same_desk_state(again, self.desk)
+
+    @invariant()
+    def a_snapshot_and_the_events_after_it_restore_the_same_state(self) -> None:
+        if not hasattr(self, "snapshot"):
+            return
+        again = lf.Desk.restore(DIRECTORY, self.desk.journal, snapshot=self.snapshot)
+        assert_same_desk_state(again, self.desk)
 
 
 NetworkMachine.TestCase.settings = settings(max_examples=30, stateful_step_count=30, deadline=None)
