@@ -47,7 +47,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from directory_load import generate
 
 import lianfang as lf
-from lianfang.triage import triage
 
 TEXTS = [
     "有人打架，有人流血",
@@ -153,18 +152,19 @@ def breakdown(
 ) -> dict[str, float]:
     """Microseconds per report: each stage in its own pass over ``apart``, then all three
     per report, as ``route()`` runs them, over ``together`` (another fresh batch, so that
-    triage's memo does not remember its texts). Calls the router's private helpers."""
-    policy = router.policy
-    locator = router._locator
+    triage's memo does not remember its texts). Calls the router's private helpers, the
+    ones ``route()`` calls."""
+    triage = router._triage
+    where = router._locator.where
     areas = router._areas
     plan = router._plan
     verdicts = []
     places = []
     gc.collect()
-    spent = {"triage": timed(lambda r: verdicts.append(triage(r, policy)), apart)}
-    spent["locate"] = timed(lambda r: places.append(locator.locate(r)), apart)
+    spent = {"triage": timed(lambda r: verdicts.append(triage(r.text, r.category, None)), apart)}
+    spent["locate"] = timed(lambda r: places.append(where(r)), apart)
     cases = [
-        (areas.get(p.community_id) if p.community_id is not None else None, v, r.received_at)
+        (areas.get(p[0]) if p[0] is not None else None, v, r.received_at)
         for r, v, p in zip(apart, verdicts, places, strict=True)
     ]
     begin = time.perf_counter()
@@ -173,9 +173,8 @@ def breakdown(
     spent["duty roll and plan"] = time.perf_counter() - begin
 
     def stages(report: lf.Report) -> None:
-        verdict = triage(report, policy)
-        place = locator.locate(report)
-        community_id = place.community_id
+        verdict = triage(report.text, report.category, None)
+        community_id = where(report)[0]
         plan(
             areas.get(community_id) if community_id is not None else None,
             verdict,

@@ -42,6 +42,7 @@ def fold(text: str) -> str:
     The result has the same length as ``text``, character for character, so positions
     found in it are positions in ``text``.
     """
+    text = text.replace("，", ",")  # by far the commonest full-width character; translate is slow
     if _FULL_WIDTH.search(text) is not None:
         text = text.translate(_TO_HALF_WIDTH)
     lowered = text.lower()
@@ -121,10 +122,13 @@ class Gazetteer:
             for char in folded:
                 node = node.setdefault(char, {})
             node[_END] = {}
+        # Every alternative starts with its literal first character, so that the regex engine
+        # skips at once the positions where no name can start: an ASCII name's "no word
+        # character before it" is checked after that character, looking two back.
         alternatives = []
         for char, child in trie.items():
-            start = f"(?<![{_WORD}])" if _is_word_char(char) else ""
-            alternatives.append(start + re.escape(char) + _trie_pattern(child, char))
+            after = f"(?<![{_WORD}].)" if _is_word_char(char) else ""
+            alternatives.append(re.escape(char) + after + _trie_pattern(child, char))
         return cls(pattern=re.compile("|".join(alternatives)), entries=frozen)
 
     def find(self, text: str) -> tuple[Mention, ...]:
@@ -137,6 +141,13 @@ class Gazetteer:
             name, keys = entries[match.group()]
             mentions.append(Mention(match.start(), match.end(), name, keys[0]))
         return tuple(mentions)
+
+    def named(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
+        """What :meth:`find` finds, without the positions: for each mention, in order, its
+        name (as given) and every key listed under it."""
+        if self._pattern is None or not text:
+            return []
+        return list(map(self._entries.__getitem__, self._pattern.findall(fold(text))))
 
     def keys(self, name: str) -> tuple[str, ...]:
         """Every key listed under ``name`` (compared as :meth:`find` compares), in the order

@@ -29,7 +29,7 @@ from lianfang.gazetteer import Gazetteer
 from lianfang.model import Community, Report
 from lianfang.spatial import PolygonIndex
 
-__all__ = ["LOCATE_REASONS", "LocateMethod", "Locator", "Place"]
+__all__ = ["LOCATE_REASONS", "LocateMethod", "Locator", "Place", "PlaceFields"]
 
 
 class LocateMethod(enum.Enum):
@@ -91,6 +91,12 @@ class Place:
     candidates: tuple[str, ...] = ()
     distance_m: float | None = None
     matched: str | None = None
+
+
+PlaceFields = tuple[
+    str | None, LocateMethod, tuple[str, ...], bool, tuple[str, ...], float | None, str | None
+]
+"""A :class:`Place`'s fields in order, as :meth:`Locator.where` gives them."""
 
 
 def _check_buffer(_instance: object, _attribute: object, value: object) -> None:
@@ -176,11 +182,20 @@ class Locator:
 
     def locate(self, report: Report) -> Place:
         """The community ``report`` is about, how it was found, and why."""
+        return Place(*self.where(report))
+
+    def where(self, report: Report) -> PlaceFields:
+        """What :meth:`locate` finds, as the fields of its :class:`Place` in order.
+
+        For a caller that locates report after report and reads only some fields (the
+        router): building the Place would cost about as much as finding it.
+        """
         reasons: list[str] = []
         needs_review = False
         if report.community_id is not None:
             if report.community_id in self._ids:
-                return Place(report.community_id, LocateMethod.EXPLICIT, ("locate.explicit",))
+                explicit = ("locate.explicit",)
+                return report.community_id, LocateMethod.EXPLICIT, explicit, False, (), None, None
             reasons.append("locate.unknown_community")
             needs_review = True
 
@@ -193,51 +208,39 @@ class Locator:
                 inside = polygons.locate(location.lon, location.lat)
                 if inside is not None:
                     reasons.append("locate.polygon")
-                    return Place(
-                        inside, LocateMethod.POLYGON, tuple(reasons), needs_review, distance_m=0.0
-                    )
+                    return inside, LocateMethod.POLYGON, tuple(reasons), needs_review, (), 0.0, None
                 near = None
                 if self.buffer_m > 0:
                     near = polygons.nearest(location.lon, location.lat, self.buffer_m)
                 if near is not None:
                     reasons.append("locate.buffer")
                     nearest_id, distance_m = near
-                    return Place(
+                    return (
                         nearest_id,
                         LocateMethod.BUFFER,
                         tuple(reasons),
                         needs_review,
-                        distance_m=distance_m,
+                        (),
+                        distance_m,
+                        None,
                     )
                 reasons.append("locate.outside")
 
-        for source, method, reason in (
-            (report.address, LocateMethod.ADDRESS, "locate.address"),
-            (report.text, LocateMethod.TEXT, "locate.text"),
-        ):
-            if not source:
-                continue
-            mentions = self._names.find(source)
-            if not mentions:
-                continue
-            candidates: list[str] = []
-            for mention in mentions:
-                for key in self._names.keys(mention.name):
-                    if key not in candidates:
-                        candidates.append(key)
+        names = self._names
+        named = names.named(report.address) if report.address else None
+        method, reason = LocateMethod.ADDRESS, "locate.address"
+        if not named:
+            named = names.named(report.text) if report.text else None
+            method, reason = LocateMethod.TEXT, "locate.text"
+        if named:
+            name, candidates = named[0]
+            if len(named) > 1:
+                candidates = tuple(dict.fromkeys(key for _, keys in named for key in keys))
             reasons.append(reason)
             if len(candidates) > 1:
                 reasons.append("locate.several_names")
                 needs_review = needs_review or self.several_names == "review"
-            first = mentions[0]
-            return Place(
-                first.key,
-                method,
-                tuple(reasons),
-                needs_review,
-                tuple(candidates),
-                matched=first.name,
-            )
+            return candidates[0], method, tuple(reasons), needs_review, candidates, None, name
 
         reasons.append("locate.none")
-        return Place(None, LocateMethod.NONE, tuple(reasons), needs_review)
+        return None, LocateMethod.NONE, tuple(reasons), needs_review, (), None, None

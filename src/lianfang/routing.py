@@ -21,7 +21,7 @@ from lianfang.duty import DutyRoll
 from lianfang.locate import LOCATE_REASONS, Locator, Place
 from lianfang.model import Kind, Priority, Report, VolunteerStatus
 from lianfang.policy import Policy, default_policy
-from lianfang.triage import Classifier, Triage, triage
+from lianfang.triage import Classifier, Triage, triager
 
 __all__ = [
     "ROUTE_REASONS",
@@ -328,6 +328,7 @@ class Router:
         self.directory = directory
         self.policy = policy if policy is not None else default_policy()
         self.classifier = classifier
+        self._triage = triager(self.policy)
         self._locator = Locator(
             directory.communities,
             buffer_m=self.policy.locate_buffer_m,
@@ -340,7 +341,8 @@ class Router:
                 self._agencies_by_category[code] += (agency.id,)
         self._context = (directory, self.policy)
         self._center = directory.command_center.id
-        self._ack_deadlines = dict(self.policy.ack_deadlines)
+        # By the priority's value: hashing an enum member runs Python code, a str's hash is cached.
+        self._ack_deadlines = {p._value_: d for p, d in self.policy.ack_deadlines.items()}
         self._clue_ack_deadline = self.policy.clue_ack_deadline
         # For each category that is not a police matter: the agency that takes it, "" if none.
         self._civil_owners = {
@@ -367,7 +369,7 @@ class Router:
         loaded is chosen, and anyone at the policy's ``capacity`` is passed over.
         ``kind`` (and ``priority``) override triage, as when a person re-triages.
         """
-        verdict = triage(report, self.policy, self.classifier)
+        verdict = self._triage(report.text, report.category, self.classifier)
         if kind is not None:
             verdict = attrs.evolve(
                 verdict,
@@ -377,8 +379,8 @@ class Router:
                 reasons=("triage.manual",),
                 evidence=(),
             )
-        place = self._locator.locate(report)
-        area = self._areas.get(place.community_id) if place.community_id is not None else None
+        community_id, method, located, doubtful, _, _, _ = self._locator.where(report)
+        area = self._areas.get(community_id) if community_id is not None else None
         at = report.received_at
         if load:
             owner, notified, escalation, reasons, ack_within = _Plan(
@@ -400,11 +402,11 @@ class Router:
             (Assignment(owner, _OWNER, at + ack_within), *notified),  # assignments
             escalation,
             ack_within,
-            verdict.reasons + place.reasons + reasons,
-            verdict.needs_review or place.needs_review,
+            verdict.reasons + located + reasons,
+            verdict.needs_review or doubtful,
             decided is _CLUE,  # reporter_withheld
             verdict.evidence,
-            place.method._value_,  # locate_method; _value_ is a plain attribute, .value is not
+            method._value_,  # locate_method; _value_ is a plain attribute, .value is not
             self._context,
         )
 
@@ -430,7 +432,11 @@ class Router:
         cadre or the command center is never one of the officers it is compared with.
         """
         kind = verdict.kind
-        ack = self._clue_ack_deadline if kind is _CLUE else self._ack_deadlines[verdict.priority]
+        ack = (
+            self._clue_ack_deadline
+            if kind is _CLUE
+            else self._ack_deadlines[verdict.priority._value_]
+        )
         ladders = self._ladders
         if area is None:
             rungs: tuple[str, ...] = ()

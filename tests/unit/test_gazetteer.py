@@ -75,8 +75,23 @@ def test_english_names_match_whatever_the_case_but_only_as_whole_words() -> None
 
 
 def test_full_width_letters_and_digits_match_their_ascii_forms() -> None:
-    gazetteer = Gazetteer.build([("A区3栋", "C-1")])
+    gazetteer = Gazetteer.build([("A区3栋", "C-1"), ("东门,西", "C-2")])
     assert found(gazetteer, "在Ａ区３栋门口") == [("Ａ区３栋", "C-1")]
+    assert found(gazetteer, "东门，西侧，Ａ区３栋") == [("东门，西", "C-2"), ("Ａ区３栋", "C-1")]
+
+
+def test_an_ascii_name_needs_no_letter_or_digit_just_before_it() -> None:
+    gazetteer = Gazetteer.build([("12号社区", "C-1"), ("Elm", "C-2")])
+    assert found(gazetteer, "12号社区和112号社区") == [("12号社区", "C-1")]
+    assert found(gazetteer, "x12号社区 Ｘ12号社区 -12号社区") == [("12号社区", "C-1")]
+    assert found(gazetteer, "Elm，ELM.elm") == [("Elm", "C-2"), ("ELM", "C-2"), ("elm", "C-2")]
+
+
+def test_named_gives_each_mention_its_name_and_every_key() -> None:
+    gazetteer = Gazetteer.build([("新村", "C-1"), ("新村", "C-2"), ("东门", "C-3")])
+    assert gazetteer.named("东门和新村之间") == [("东门", ("C-3",)), ("新村", ("C-1", "C-2"))]
+    assert gazetteer.named("") == []
+    assert Gazetteer.build([]).named("东门") == []
 
 
 def test_one_character_and_blank_names_are_ignored() -> None:
@@ -125,7 +140,7 @@ def test_fold_keeps_every_position() -> None:
     assert fold("İx") == "İx"  # "İ".lower() is two characters: left as it is
 
 
-alphabet = st.sampled_from(list("东门西湖社区村aAbB1 .-"))
+alphabet = st.sampled_from(list("东门西湖社区村aAbB1 .-，,Ａ１"))
 short_text = st.text(alphabet, max_size=8)
 
 
@@ -138,6 +153,6 @@ def test_find_agrees_with_a_naive_leftmost_longest_scan(
     names: list[tuple[str, str]], text: str
 ) -> None:
     gazetteer = Gazetteer.build(names)
-    assert [(m.start, m.end, m.name, m.key) for m in gazetteer.find(text)] == naive_find(
-        names, text
-    )
+    mentions = gazetteer.find(text)
+    assert [(m.start, m.end, m.name, m.key) for m in mentions] == naive_find(names, text)
+    assert gazetteer.named(text) == [(m.name, gazetteer.keys(m.name)) for m in mentions]

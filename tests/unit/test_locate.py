@@ -199,6 +199,26 @@ def test_bad_settings_and_duplicate_ids_are_rejected() -> None:
     assert caught.value.problems == ("communities[2].id: duplicate id 'C-1' (also communities[0])",)
 
 
+def test_where_gives_the_fields_of_the_place_locate_gives(locator: Locator) -> None:
+    for case in (
+        report(community_id="C-2"),
+        report(community_id="C-9", location=(119.7955, 25.5051)),
+        report(location=(119.8005, 25.4995)),
+        report("东门和西湖社区之间", location=(0.0, 0.0)),
+        report("有人打架"),
+    ):
+        place = locator.locate(case)
+        assert locator.where(case) == (
+            place.community_id,
+            place.method,
+            place.reasons,
+            place.needs_review,
+            place.candidates,
+            place.distance_m,
+            place.matched,
+        )
+
+
 def test_a_locator_cannot_be_changed(locator: Locator) -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         locator.buffer_m = 5.0  # type: ignore[misc]

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ from lianfang.triage import (
     _normalise,
     triage,
     triage_text,
+    triager,
 )
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "triage_corpus.jsonl"
@@ -413,6 +415,18 @@ class FixedClassifier:
         return self.verdict
 
 
+def test_a_triager_is_triage_text_bound_to_its_policy() -> None:
+    policy = attrs.evolve(default_policy(), capacity=2)  # routing settings share the matcher
+    bound = triager(policy)
+    for row in ROWS[:40]:
+        assert bound(row["text"], row["category"], None) == triage_text(
+            row["text"], default_policy(), category=row["category"]
+        )
+    model = FixedClassifier(ClassifierVerdict(Kind.INFO, Priority.P4, 0.9, "question"))
+    assert bound("楼上太吵了", None, model) == triage_text("楼上太吵了", policy, classifier=model)
+    assert len(model.calls) == 2  # a classifier is asked every time: nothing remembered
+
+
 def test_a_classifier_is_a_protocol_a_plain_class_can_satisfy() -> None:
     assert isinstance(FixedClassifier(None), Classifier)
 
@@ -492,6 +506,7 @@ def test_the_fast_matcher_finds_exactly_what_the_plain_alternation_finds() -> No
     texts = [row["text"] for row in ROWS + HELDOUT_ROWS] + [
         "ＦＩＲＥ！火锅店着火了 fire drill, 救命稻草 killing me",
         "What? 有人吗? k粉 u盘丢了?",
+        "打110没人接，fire! 3楼 burning, xfire 119 fire，9楼fight 有人 fighting",
     ]
     for text in texts:
         expected: dict[int, list[str]] = {}
