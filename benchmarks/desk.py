@@ -37,11 +37,14 @@ TEXTS = [
 ]
 
 
-def make_reports(directory: lf.Directory, count: int, prefix: str = "R") -> list[lf.Report]:
+def make_reports(
+    directory: lf.Directory, count: int, prefix: str = "R", *, first: int = 0
+) -> list[lf.Report]:
+    """``count`` reports numbered from ``first``, 37 s apart from 1 January 2021."""
     start = dt.datetime(2021, 1, 1, tzinfo=directory.tz)
     communities = directory.communities
     reports = []
-    for n in range(count):
+    for n in range(first, first + count):
         community = communities[(n * 7919) % len(communities)]
         reports.append(
             lf.Report(
@@ -105,7 +108,7 @@ def build_journal(directory: lf.Directory, path: Path, events: int, *, first: in
     journal = lf.SQLiteJournal(path, synchronous="normal")
     version = journal.version
     batch: list[lf.EventRecord] = []
-    reports = make_reports(directory, first + events // 4, prefix="J")[first:]
+    reports = make_reports(directory, events // 4, prefix="J", first=first)
     for report in reports:
         decision = router.route(report)
         owner = decision.owner_id

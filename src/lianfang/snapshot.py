@@ -268,7 +268,7 @@ def _incident(fields: list[Any]) -> Incident:
         read_id(owner_id),
         None if due_at is None else read_time(due_at),
         read_time(opened_at),
-        _small_int(ladder_index),
+        _whole(ladder_index),
         read_strings(report_ids),
         None if police_owner_id is None else read_id(police_owner_id),
         None if agency_id is None else read_id(agency_id),
@@ -276,22 +276,22 @@ def _incident(fields: list[Any]) -> Incident:
         None if acknowledged_by is None else read_id(acknowledged_by),
         None if resolved_at is None else read_time(resolved_at),
         None if outcome is None else read_string(outcome),
-        None if figures is None else Outcome(_small_int(figures[0]), float(figures[1])),
-        _small_int(escalations),
+        None if figures is None else Outcome(_whole(figures[0]), float(figures[1])),
+        _whole(escalations),
         tuple(
             FollowUp(read_string(step), read_id(by), read_time(at), read_string(note))
             for step, by, at, note in follow_ups
         )
         if follow_ups
         else (),
-        None if satisfaction is None else _small_int(satisfaction),
+        None if satisfaction is None else _whole(satisfaction),
         read_strings(alerted_ids),
         read_strings(helper_ids),
         read_strings(declined_ids),
     )
 
 
-def _small_int(value: object) -> int:
+def _whole(value: object) -> int:
     if type(value) is not int:
         raise ValueError(f"must be a whole number, not {value!r}")
     return value
@@ -305,7 +305,7 @@ def _notification(fields: list[Any]) -> Notification:
         read_id(recipient),
         _TOPICS[topic],
         read_time(created_at),
-        _small_int(attempts),
+        _whole(attempts),
         _optional_string(error),
         read_optional_id(subject),
         read_string(detail),
