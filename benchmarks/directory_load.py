@@ -61,6 +61,18 @@ STATUSES = ["active"] * 17 + ["applicant", "suspended", "retired"]
 SITE_KINDS = ["dock", "ferry", "firm", "estate", "other"]
 SURNAMES = "林陈黄吴郑王李张刘杨何高罗周徐"
 GIVEN = ["建华", "志强", "秀英", "海峰", "丽娟", "国平", "明辉", "小燕", "德福", "春梅", "伟", "芳"]
+# Characters Chinese place names are made of: community names start with hundreds of
+# different characters, which is what makes finding them in a text costly.
+PLACE_CHARS = (
+    "东西南北中上下前后新旧大小金银铜铁玉石龙凤虎鹤鹿燕鹰华兴安康宁平和福寿长乐永丰盛泰嘉"
+    "瑞祥德仁义礼智信忠孝明光阳春夏秋冬山水湖海江河溪泉潭池塘林森松柏桃李梅兰竹菊荷桂枫杨"
+    "柳榆槐桑花园城镇庄桥湾港岛沙岩峰岭坡田青红黄白绿紫蓝云霞星月天地人民文化工农商学友爱"
+    "和谐美好幸运吉利顺通达广远高深清澄碧翠秀丽锦绣望海观澜听涛临溪沿江滨湖环城朝晖旭日"
+    "曙光晨曦黎明启航振兴复兴繁荣昌隆宏图伟业鸿运鼎盛万千百十一二三四五六七八九里亭台楼阁"
+    "府院堂街巷路坊苑宫殿寺庙观塔门关口营寨堡屯集市场井坝堤渠闸渡埠头尾角湾嘴洲滩汀浦泾"
+    "浜汇源流波浪潮汐雾雨雪霜露风雷电虹彩光辉耀荣华富贵满盈丰收稻麦禾谷粟豆茶桑麻棉丝"
+)
+PLACE_SUFFIXES = ("社区", "村", "小区", "花园", "新村", "家园", "苑", "里")
 CATEGORIES = ["600100", "600200", "600300", "600400", "600500", "600600", "600700", "600800"]
 
 
@@ -102,6 +114,7 @@ def generate(
         for g in range(groups)
     ]
 
+    place_names = places(communities, seed)
     per_community = volunteers // communities
     extra = volunteers - per_community * communities
     columns = math.ceil(math.sqrt(communities))
@@ -126,11 +139,11 @@ def generate(
         community_list.append(
             {
                 "id": community_id,
-                "name": f"第{c + 1}社区",
+                "name": place_names[c][0],
                 "group_id": f"G-{c % groups + 1}",
                 "liaison_officer_ids": rng.sample(members, min(len(members), rng.choice([1, 2]))),
                 "cadre_ids": cadres,
-                "aliases": [f"{c + 1}号社区"],
+                "aliases": [place_names[c][1]],
                 "geometry": polygon(rng, c, columns),
             }
         )
@@ -187,6 +200,24 @@ def generate(
         "shifts": shifts,
         "rotas": rotas,
     }
+
+
+def places(count: int, seed: int) -> list[tuple[str, str]]:
+    """``count`` distinct (name, alias) pairs such as ("金湖社区", "金湖花园"): a two-character
+    stem with two different suffixes. Drawn from their own generator, so that the rest of
+    the directory does not depend on them."""
+    rng = random.Random(seed + 1)
+    chars = "".join(dict.fromkeys(PLACE_CHARS))
+    if count > len(chars) ** 2:
+        raise SystemExit(f"cannot make {count:,} distinct place names")
+    stems: dict[str, None] = {}
+    while len(stems) < count:
+        stems.setdefault(rng.choice(chars) + rng.choice(chars))
+    pairs = []
+    for stem in stems:
+        name_suffix, alias_suffix = rng.sample(PLACE_SUFFIXES, 2)
+        pairs.append((stem + name_suffix, stem + alias_suffix))
+    return pairs
 
 
 def person(rng: random.Random) -> str:

@@ -17,6 +17,7 @@ import datetime as dt
 import sys
 from typing import Any, TypeVar
 
+from lianfang.builders import trusted
 from lianfang.model import Channel, GeoPoint, Kind, Priority, Report
 from lianfang.routing import Assignment, AssignmentRole, Decision, EscalationStep
 
@@ -38,8 +39,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-_new = object.__new__
-_set = object.__setattr__
 _KINDS = {k.value: k for k in Kind}
 _PRIORITIES = {p.value: p for p in Priority}
 _CHANNELS = {c.value: c for c in Channel}
@@ -48,10 +47,12 @@ MICROSECOND = dt.timedelta(microseconds=1)
 _intern = sys.intern
 
 
-# Decisions, assignments and ladder steps have no validators: built directly.
-_make_decision = Decision
-_make_assignment = Assignment
-_make_step = EscalationStep
+# Read back from records the library wrote (their types and shapes checked here): built
+# without their validators.
+_make_decision = trusted(Decision)
+_make_assignment = trusted(Assignment)
+_make_step = trusted(EscalationStep)
+_make_report = trusted(Report)
 
 # Caches that let decoded events share their repeated parts (instants, ids, ladders, reason
 # lists): faster to read and far smaller in memory; and the texts of instants just written.
@@ -151,21 +152,17 @@ def read_optional_id(value: object) -> str | None:
 def report_from_fields(fields: list[Any]) -> Report:
     """The report :func:`report_fields` wrote."""
     report_id, received_at, text, channel, reporter, community, address, location, category = fields
-    report = _new(Report)
-    _set(report, "id", read_incident_id(report_id))
-    _set(report, "received_at", read_time(received_at))
-    _set(report, "text", read_string(text))
-    _set(report, "channel", _CHANNELS[channel])
-    _set(report, "reporter_id", read_optional_id(reporter))
-    _set(report, "community_id", read_optional_id(community))
-    _set(report, "address", None if address is None else read_string(address))
-    _set(
-        report,
-        "location",
+    return _make_report(
+        read_incident_id(report_id),
+        read_time(received_at),
+        read_string(text),
+        _CHANNELS[channel],
+        read_optional_id(reporter),
+        read_optional_id(community),
+        None if address is None else read_string(address),
         None if location is None else GeoPoint(float(location[0]), float(location[1])),
+        read_optional_id(category),
     )
-    _set(report, "category", read_optional_id(category))
-    return report
 
 
 def _assignment(fields: list[Any]) -> Assignment:

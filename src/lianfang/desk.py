@@ -34,6 +34,7 @@ from lianfang.alerts import (
     check_can_answer,
     nearest_volunteers,
 )
+from lianfang.builders import trusted
 from lianfang.bulletins import (
     BulletinRecord,
     BulletinStats,
@@ -467,19 +468,19 @@ class _State:
         setattr(self, name, value)
 
     def _set_version(self, version: int) -> None:
-        if self._undo is not None:
-            self._undo.append(("version", self.version))
-        self.version = version
+        self.version = version  # staged() puts back the version it started at
 
     @contextmanager
     def staged(self) -> Iterator[None]:
         """Apply changes tentatively; if the block raises, every change is undone."""
         self._undo = []
+        version = self.version
         try:
             yield
         except BaseException:
             for entry in reversed(self._undo):
                 self._revert(entry)
+            self.version = version
             raise
         finally:
             self._undo = None
@@ -507,13 +508,14 @@ class _State:
                 del counter[key]
         elif op == "append":
             entry[1].pop()
-        elif op == "version":
-            self.version = entry[1]
         elif op == "attr":
             setattr(self, entry[1], entry[2])
 
 
 _MISSING = object()
+_new_received = trusted(ReportReceived)
+_new_routed = trusted(IncidentRouted)
+_new_linked = trusted(IncidentLinked)
 
 
 @contextmanager
@@ -759,11 +761,12 @@ class Desk:
         duplicate = self._duplicate_of(
             report, decision.kind, decision.category, decision.community_id
         )
+        # Built unchecked: every part comes from the report, which was checked when made.
         if duplicate is not None:
-            return [IncidentLinked(duplicate.id, report.received_at, by, report)]
+            return [_new_linked(duplicate.id, report.received_at, by, report)]
         return [
-            ReportReceived(report.id, report.received_at, by, report),
-            IncidentRouted(report.id, report.received_at, SYSTEM, decision),
+            _new_received(report.id, report.received_at, by, report),
+            _new_routed(report.id, report.received_at, SYSTEM, decision),
         ]
 
     def _duplicate_of(

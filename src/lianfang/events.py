@@ -35,6 +35,7 @@ import attrs
 from cattrs.gen import make_dict_structure_fn
 
 from lianfang import codec
+from lianfang.builders import trusted
 from lianfang.compact import (
     decision_fields,
     decision_from_fields,
@@ -647,27 +648,11 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circul
 # The C scanner itself: json.loads wraps it in two regex matches and a method call.
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _COMPACT = 1
-_new = object.__new__
-_set = object.__setattr__
 
-E = TypeVar("E", bound=Event)
 
 # Events read back from our own records are built without their validators: the values
-# were checked when the event was made (types and shapes are checked here). Setting the
-# slots directly, unlike ``attrs.validators.disabled()``, changes nothing global, so
-# another thread building values meanwhile is still checked. The round-trip tests catch
-# a field left unset.
-
-
-def _trusted_event(cls: type[E], incident_id: str, at: dt.datetime, by: str) -> E:
-    """An event of ``cls`` with the fields every event has; the caller sets the rest."""
-    event = _new(cls)
-    _set(event, "incident_id", incident_id)
-    _set(event, "at", at)
-    _set(event, "by", by)
-    return event
-
-
+# were checked when the event was made (types and shapes are checked here). The
+# round-trip tests catch a field read wrong.
 def _write_opening(event: ReportReceived | IncidentLinked) -> list[Any]:
     return [
         _COMPACT,
@@ -732,30 +717,37 @@ _WithReport = TypeVar("_WithReport", ReportReceived, IncidentLinked)
 
 def _read_with_report(cls: type[_WithReport]) -> Callable[[list[Any]], _WithReport]:
     """A reader for an event that carries a whole report (received, or linked to another)."""
+    build = trusted(cls)
 
     def read(fields: list[Any]) -> _WithReport:
-        event = _trusted_event(
-            cls, read_incident_id(fields[1]), read_time(fields[2]), read_id(fields[3])
+        return build(
+            read_incident_id(fields[1]),
+            read_time(fields[2]),
+            read_id(fields[3]),
+            report_from_fields(fields[4:]),
         )
-        _set(event, "report", report_from_fields(fields[4:]))
-        return event
 
     return read
 
 
+_new_routed = trusted(IncidentRouted)
+_new_acknowledged = trusted(IncidentAcknowledged)
+_new_resolved = trusted(IncidentResolved)
+_new_escalated = trusted(IncidentEscalated)
+
+
 def _read_routed(fields: list[Any]) -> IncidentRouted:
-    event = _trusted_event(
-        IncidentRouted, read_incident_id(fields[1]), read_time(fields[2]), read_id(fields[3])
+    return _new_routed(
+        read_incident_id(fields[1]),
+        read_time(fields[2]),
+        read_id(fields[3]),
+        decision_from_fields(fields[4:]),
     )
-    _set(event, "decision", decision_from_fields(fields[4:]))
-    return event
 
 
 def _read_acknowledged(fields: list[Any]) -> IncidentAcknowledged:
     _, incident_id, at, by = fields
-    return _trusted_event(
-        IncidentAcknowledged, read_incident_id(incident_id), read_time(at), read_id(by)
-    )
+    return _new_acknowledged(read_incident_id(incident_id), read_time(at), read_id(by))
 
 
 def _read_resolved(fields: list[Any]) -> IncidentResolved:
@@ -765,26 +757,24 @@ def _read_resolved(fields: list[Any]) -> IncidentResolved:
         if type(people) is not int or type(money) not in (int, float):
             raise ValueError(f"figures must be [people, money], not {figures!r}")
         figures = Outcome(people, float(money))
-    event = _trusted_event(
-        IncidentResolved, read_incident_id(incident_id), read_time(at), read_id(by)
+    return _new_resolved(
+        read_incident_id(incident_id), read_time(at), read_id(by), read_string(outcome), figures
     )
-    _set(event, "outcome", read_string(outcome))
-    _set(event, "figures", figures)
-    return event
 
 
 def _read_escalated(fields: list[Any]) -> IncidentEscalated:
     _, incident_id, at, by, from_id, to_id, step, due_at = fields
     if type(step) is not int:
         raise ValueError(f"step must be a whole number, not {step!r}")
-    event = _trusted_event(
-        IncidentEscalated, read_incident_id(incident_id), read_time(at), read_id(by)
+    return _new_escalated(
+        read_incident_id(incident_id),
+        read_time(at),
+        read_id(by),
+        read_id(from_id),
+        read_id(to_id),
+        step,
+        read_time(due_at),
     )
-    _set(event, "from_id", read_id(from_id))
-    _set(event, "to_id", read_id(to_id))
-    _set(event, "step", step)
-    _set(event, "due_at", read_time(due_at))
-    return event
 
 
 _COMPACT_READERS: dict[type, Callable[[list[Any]], Event]] = {
@@ -798,12 +788,18 @@ _COMPACT_READERS: dict[type, Callable[[list[Any]], Event]] = {
 _READERS_BY_NAME = {cls.__name__: read for cls, read in _COMPACT_READERS.items()}
 
 
+# A record's type and text are checked once, by the journal that appends it (every
+# adapter checks its whole batch before writing anything): text holding a lone surrogate,
+# which a report's text may, is refused there.
+_new_record = trusted(EventRecord)
+
+
 def encode(event: Event | NetworkEvent) -> EventRecord:
     """An event as a journal record (compact JSON)."""
     kind = type(event)
     write = _COMPACT_WRITERS.get(kind)
     data = _converter.unstructure(event) if write is None else write(event)
-    return EventRecord(kind.__name__, _JSON.encode(data))
+    return _new_record(kind.__name__, _JSON.encode(data))
 
 
 def decode(stored: StoredEvent) -> AnyEvent:

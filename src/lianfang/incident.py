@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from lianfang.builders import trusted
 from lianfang.errors import IllegalTransitionError
 from lianfang.events import (
     AgencyDeclined,
@@ -124,6 +125,7 @@ class Incident:
 _FIELD_NAMES = tuple(field.name for field in attrs.fields(Incident))
 _FIELD_INDEX = {name: index for index, name in enumerate(_FIELD_NAMES)}
 _every_field = operator.attrgetter(*_FIELD_NAMES)
+_new_incident = trusted(Incident)
 
 
 def _evolve(incident: Incident, **changes: Any) -> Incident:
@@ -131,7 +133,7 @@ def _evolve(incident: Incident, **changes: Any) -> Incident:
     values = list(_every_field(incident))
     for name, value in changes.items():
         values[_FIELD_INDEX[name]] = value
-    return Incident(*values)
+    return _new_incident(*values)
 
 
 # --- guards: raise before anything is recorded ----------------------------------------------

@@ -21,6 +21,7 @@ from typing import Literal
 import attrs
 
 from lianfang._masks import mask_text
+from lianfang.builders import trusted
 from lianfang.bulletins import TOPIC_LABELS
 from lianfang.events import (
     AgencyDeclined,
@@ -134,6 +135,9 @@ class Notification:
         )
 
 
+_new_notification = trusted(Notification)
+
+
 def _for_decision(decision: Decision) -> list[tuple[str, Topic]]:
     return [
         (a.assignee_id, Topic.ASSIGNED if a.role is not AssignmentRole.NOTIFIED else Topic.INFORMED)
@@ -175,10 +179,11 @@ def notifications_for(
     else:
         return ()
     incident_id, at = event.incident_id, event.at
-    # Positional arguments, a list not a generator: every routed report makes a few of these.
+    # Built unchecked from the event's checked parts, a list not a generator: every routed
+    # report makes a few of these.
     return tuple(
         [
-            Notification(
+            _new_notification(
                 f"N{position}.{k}", incident_id, recipient, topic, at, 0, None, None, detail
             )
             for k, (recipient, topic) in enumerate(recipients)

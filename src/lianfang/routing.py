@@ -16,6 +16,7 @@ import attrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from lianfang import codec
+from lianfang.builders import trusted
 from lianfang.directory import Directory
 from lianfang.duty import DutyRoll
 from lianfang.locate import LOCATE_REASONS, Locator, Place
@@ -255,6 +256,9 @@ codec.converter.register_unstructure_hook(
 )
 
 
+# route() builds a decision for every report, from parts already checked.
+_new_decision = trusted(Decision)
+_new_assignment = trusted(Assignment)
 _OWNER = AssignmentRole.OWNER
 _NOTIFIED = AssignmentRole.NOTIFIED
 _EMERGENCY = Kind.EMERGENCY
@@ -390,7 +394,7 @@ class Router:
             owner, notified, escalation, reasons, ack_within = self._plan(area, verdict, at)
         decided = verdict.kind
         # Positional: this runs for every report, and keywords cost a third more here.
-        return Decision(
+        return _new_decision(
             report.id,  # report_id
             at,  # received_at
             decided,  # kind
@@ -399,7 +403,7 @@ class Router:
             area.community_id if area is not None else None,
             area.group_id if area is not None else None,
             area.zone_id if area is not None else None,
-            (Assignment(owner, _OWNER, at + ack_within), *notified),  # assignments
+            (_new_assignment(owner, _OWNER, at + ack_within), *notified),  # assignments
             escalation,
             ack_within,
             verdict.reasons + located + reasons,

@@ -275,3 +275,29 @@ def test_a_stale_desk_gets_a_concurrency_error_and_keeps_its_state(
     two.receive(_report(2, community_id="C-2", text="有人赌博"))
     assert one.refresh() == 2
     assert one.incidents() == two.incidents()
+
+
+@pytest.mark.parametrize("journal_kind", ["memory", "jsonl", "sqlite"])
+def test_a_report_that_cannot_be_stored_is_refused_and_changes_nothing(
+    directory: lf.Directory, tmp_path: object, journal_kind: str
+) -> None:
+    import pathlib
+
+    folder = pathlib.Path(str(tmp_path))
+    journal: lf.Journal = {
+        "memory": lambda: lf.MemoryJournal(),
+        "jsonl": lambda: lf.JSONLinesJournal(folder / "ops.jsonl"),
+        "sqlite": lambda: lf.SQLiteJournal(folder / "ops.sqlite"),
+    }[journal_kind]()
+    desk = lf.Desk(directory, journal)
+    desk.receive(_report(1))
+    before = (desk.version, desk.incidents(), desk.outbox(), desk.load())
+    # A lone surrogate (text decoded with errors="surrogateescape") has no UTF-8 form.
+    bad = _report(2, community_id="C-2", text="有人赌博\udcff")
+    # The journal refuses the batch: the third record, the bad report's ReportReceived.
+    with pytest.raises(lf.ValidationError, match=r"records\[2\]\.data: holds a lone surrogate"):
+        desk.receive_many([_report(3, community_id="C-3", text="路灯坏了"), bad])
+    assert (desk.version, desk.incidents(), desk.outbox(), desk.load()) == before
+    assert journal.version == before[0]
+    desk.receive(_report(3, community_id="C-3", text="路灯坏了"))
+    assert lf.Desk.restore(directory, journal).incidents() == desk.incidents()

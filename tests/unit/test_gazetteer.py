@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -156,3 +158,24 @@ def test_find_agrees_with_a_naive_leftmost_longest_scan(
     mentions = gazetteer.find(text)
     assert [(m.start, m.end, m.name, m.key) for m in mentions] == naive_find(names, text)
     assert gazetteer.named(text) == [(m.name, gazetteer.keys(m.name)) for m in mentions]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_names_starting_with_hundreds_of_characters_are_found_like_a_naive_scan(
+    seed: int,
+) -> None:
+    # Real place names start with hundreds of different characters: the case where each
+    # first character's names are tried on their own. Texts mix names, their prefixes and
+    # other characters, so near misses sit next to matches.
+    rnd = random.Random(seed)
+    chars = [chr(0x4E00 + n) for n in range(400)] + list("ab1-")
+    names = [
+        ("".join(rnd.choice(chars) for _ in range(rnd.randint(2, 4))), f"C-{n}") for n in range(300)
+    ]
+    pieces = [name for name, _ in names] + [name[:-1] for name, _ in names] + chars
+    text = "".join(rnd.choice(pieces) for _ in range(30))
+    gazetteer = Gazetteer.build(names)
+    assert [(m.start, m.end, m.name) for m in gazetteer.find(text)] == [
+        (start, end, name) for start, end, name, _key in naive_find(names, text)
+    ]
