@@ -11,8 +11,16 @@ What a snapshot holds is what folding produced and cannot be derived again cheap
 incidents, the outbox, reports received but not yet routed, and the network's events
 (the volunteer network is folded again from the directory the restoring desk is given,
 exactly as a full replay does). The indexes (duplicates, load, deadlines) are derived
-from the incidents on loading. The text is JSON; incidents and notifications are compact
-arrays (:mod:`lianfang.compact`). Nothing here does I/O: the host stores the text.
+from the incidents on loading. Nothing here does I/O: the host stores the text.
+
+The text is two lines of JSON. The first, the header, holds the format, the version, the
+fingerprint and a CRC-32 of the second, so that damage anywhere is refused before any of it
+is read. The second, the body, holds tables of the strings, instants, string lists, ladders
+and assignments the state mentions, each once, and the incidents and notifications as
+arrays of indexes into them (0 stands for "none", a table's entries count from 1): a state
+with 250,000 incidents repeats the same few hundred people, places and reasons, and reading
+an index costs a fraction of reading and checking a string. Pending reports and network
+events are journal records, as :func:`~lianfang.events.encode` writes them.
 """
 
 from __future__ import annotations
@@ -25,34 +33,25 @@ from typing import Any, TypeVar
 
 import attrs
 
-from lianfang.compact import (
-    decision_fields,
-    decision_from_fields,
-    read_id,
-    read_incident_id,
-    read_optional_id,
-    read_string,
-    read_strings,
-    read_time,
-    report_fields,
-    report_from_fields,
-    write_time,
-)
+from lianfang.builders import trusted
+from lianfang.compact import MICROSECOND, read_duration, read_flag, read_string, write_time
 from lianfang.errors import CorruptJournalError, SnapshotError
 from lianfang.events import NetworkEvent, Outcome, ReportReceived, decode, encode
 from lianfang.incident import FollowUp, Incident, IncidentState
 from lianfang.journal import StoredEvent
+from lianfang.model import Channel, GeoPoint, Kind, Priority, Report
 from lianfang.outbox import Notification, Topic
+from lianfang.routing import Assignment, AssignmentRole, Decision, EscalationStep
 
 __all__ = ["SNAPSHOT_FORMAT", "DeskState", "dump_snapshot", "fingerprint", "load_snapshot"]
 
-SNAPSHOT_FORMAT = "lianfang.desk-snapshot/1"
+SNAPSHOT_FORMAT = "lianfang.desk-snapshot/2"
 """The format tag a snapshot starts with; a reader refuses any other."""
 
 # An incident's array may end early: the fields from ``escalations`` on that hold their
 # defaults (as JSON writes them) at its end are left out, and the reader fills them in.
 _ALWAYS_WRITTEN = 16
-_TAIL_DEFAULTS: list[Any] = [0, [], None, [], [], []]
+_TAIL_DEFAULTS: list[Any] = [0, [], None, 0, 0, 0]
 
 
 @attrs.frozen
@@ -83,74 +82,190 @@ def fingerprint(stored: StoredEvent | None) -> str:
 
 # --- writing -----------------------------------------------------------------------------------
 
+# Snapshots are trees of lists, strings and numbers built here: nothing to check for cycles.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
 
 def dump_snapshot(state: DeskState) -> str:
     """The state as snapshot text."""
-    return json.dumps(
+    tables = _Tables()
+    incidents = [tables.incident(incident) for incident in state.incidents]
+    outbox = [tables.notification(note) for note in state.outbox]
+    last_report_at = [[tables.strings[k], tables.time(v)] for k, v in state.last_report_at.items()]
+    # The string lists' strings join the table before it is written.
+    lists = [[tables.strings[s] for s in items] for items in tables.lists.table()]
+    body = _JSON.encode(
+        {
+            "strings": tables.strings.table(),
+            "times": tables.times.table(),
+            "lists": lists,
+            "ladders": tables.ladder_rows,
+            "assignments": tables.assignment_rows,
+            "incidents": incidents,
+            "last_report_at": last_report_at,
+            "pending": [_record_fields(event) for event in state.pending],
+            "outbox": outbox,
+            "network_events": [[p, *_record_fields(e)] for p, e in state.network_events],
+        }
+    )
+    header = _JSON.encode(
         {
             "format": SNAPSHOT_FORMAT,
             "version": state.version,
             "fingerprint": state.fingerprint,
-            "incidents": [_incident_fields(i) for i in state.incidents],
-            "last_report_at": {k: write_time(v) for k, v in state.last_report_at.items()},
-            "pending": [_record_fields(e) for e in state.pending],
-            "outbox": [_notification_fields(n) for n in state.outbox],
-            "network_events": [[p, *_record_fields(e)] for p, e in state.network_events],
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-        check_circular=False,
+            "crc32": _checksum(body),
+        }
     )
+    return f"{header}\n{body}"
 
 
-def _time_or_none(value: dt.datetime | None) -> str | None:
-    return None if value is None else write_time(value)
+def _checksum(body: str) -> str:
+    return f"{zlib.crc32(body.encode('utf-8', 'surrogatepass')):08x}"
 
 
-def _incident_fields(incident: Incident) -> list[Any]:
-    figures = incident.figures
-    fields = [
-        incident.id,
-        report_fields(incident.report),
-        decision_fields(incident.decision),
-        incident.state.value,
-        incident.owner_id,
-        _time_or_none(incident.due_at),
-        write_time(incident.opened_at),
-        incident.ladder_index,
-        incident.report_ids,
-        incident.police_owner_id,
-        incident.agency_id,
-        _time_or_none(incident.acknowledged_at),
-        incident.acknowledged_by,
-        _time_or_none(incident.resolved_at),
-        incident.outcome,
-        None if figures is None else (figures.people_dealt_with, figures.money_seized_yuan),
-        incident.escalations,
-        [(f.step, f.by, write_time(f.at), f.note) for f in incident.follow_ups],
-        incident.satisfaction,
-        list(incident.alerted_ids),
-        list(incident.helper_ids),
-        list(incident.declined_ids),
-    ]
-    # Most incidents were never escalated, followed up, rated or helped.
-    while len(fields) > _ALWAYS_WRITTEN and fields[-1] == _TAIL_DEFAULTS[len(fields) - 17]:
-        fields.pop()
-    return fields
+class _Numbering(dict[Any, int]):
+    """Numbers values from 1 in the order they are first looked up; ``empty`` is 0."""
+
+    def __init__(self, empty: object) -> None:
+        super().__init__({empty: 0})
+
+    def __missing__(self, key: object) -> int:
+        number = self[key] = len(self)
+        return number
+
+    def table(self) -> list[Any]:
+        """The values numbered 1, 2, … in order."""
+        return list(self)[1:]
 
 
-def _notification_fields(note: Notification) -> list[Any]:
-    return [
-        note.id,
-        note.incident_id,
-        note.recipient_id,
-        note.topic.value,
-        write_time(note.created_at),
-        note.attempts,
-        note.last_error,
-        note.subject_id,
-        note.detail,
-    ]
+class _Tables:
+    """The body's tables while a snapshot is written: each value once, numbered from 1 in
+    the order first met (0 stands for none)."""
+
+    def __init__(self) -> None:
+        self.strings = _Numbering(None)
+        self.times = _Numbering(None)  # by their text: equal instants may differ in offset
+        self._time_ids: dict[int, tuple[dt.datetime, int]] = {}
+        self.lists = _Numbering(())
+        # Ladders and assignments are shared objects: found by identity, kept alive here.
+        self.ladders: dict[int, tuple[tuple[EscalationStep, ...], int]] = {}
+        self.ladder_rows: list[list[list[int]]] = []
+        self.assignments: dict[int, tuple[Assignment, int]] = {}
+        self.assignment_rows: list[list[int]] = []
+
+    def time(self, value: dt.datetime | None) -> int:
+        if value is None:
+            return 0
+        # An instant object is mentioned several times (received, opened, deadlines):
+        # formatted once.
+        found = self._time_ids.get(id(value))
+        if found is None:
+            found = self._time_ids[id(value)] = (value, self.times[write_time(value)])
+        return found[1]
+
+    def ladder(self, ladder: tuple[EscalationStep, ...]) -> int:
+        found = self.ladders.get(id(ladder))
+        if found is None:
+            rows = [[self.strings[s.assignee_id], s.after // MICROSECOND] for s in ladder]
+            self.ladder_rows.append(rows)
+            found = self.ladders[id(ladder)] = (ladder, len(self.ladder_rows))
+        return found[1]
+
+    def assignment(self, assignment: Assignment) -> int:
+        found = self.assignments.get(id(assignment))
+        if found is None:
+            row = [
+                self.strings[assignment.assignee_id],
+                self.strings[assignment.role.value],
+                self.time(assignment.due_at),
+            ]
+            self.assignment_rows.append(row)
+            found = self.assignments[id(assignment)] = (assignment, len(self.assignment_rows))
+        return found[1]
+
+    def report(self, report: Report) -> list[Any]:
+        number, location = self.strings, report.location
+        return [
+            number[report.id],
+            self.time(report.received_at),
+            number[report.text],
+            number[report.channel.value],
+            number[report.reporter_id],
+            number[report.community_id],
+            number[report.address],
+            None if location is None else [location.lon, location.lat],
+            number[report.category],
+        ]
+
+    def decision(self, decision: Decision) -> list[Any]:
+        number = self.strings
+        return [
+            number[decision.report_id],
+            self.time(decision.received_at),
+            number[decision.kind.value],
+            number[decision.priority.value],
+            number[decision.category],
+            number[decision.community_id],
+            number[decision.group_id],
+            number[decision.zone_id],
+            [self.assignment(a) for a in decision.assignments],
+            self.ladder(decision.escalation),
+            decision.ack_within // MICROSECOND,
+            self.lists[decision.reasons],
+            decision.needs_review,
+            decision.reporter_withheld,
+            self.lists[decision.evidence],
+            number[decision.locate_method],
+        ]
+
+    def incident(self, incident: Incident) -> list[Any]:
+        number, time, lists, figures = self.strings, self.time, self.lists, incident.figures
+        fields = [
+            number[incident.id],
+            self.report(incident.report),
+            self.decision(incident.decision),
+            number[incident.state.value],
+            number[incident.owner_id],
+            time(incident.due_at),
+            time(incident.opened_at),
+            incident.ladder_index,
+            # null: the incident's only report is its first (most incidents)
+            None if incident.report_ids == (incident.report.id,) else lists[incident.report_ids],
+            number[incident.police_owner_id],
+            number[incident.agency_id],
+            time(incident.acknowledged_at),
+            number[incident.acknowledged_by],
+            time(incident.resolved_at),
+            number[incident.outcome],
+            None if figures is None else [figures.people_dealt_with, figures.money_seized_yuan],
+            incident.escalations,
+            [
+                [number[f.step], number[f.by], time(f.at), number[f.note]]
+                for f in incident.follow_ups
+            ],
+            incident.satisfaction,
+            lists[incident.alerted_ids],
+            lists[incident.helper_ids],
+            lists[incident.declined_ids],
+        ]
+        # Most incidents were never escalated, followed up, rated or helped.
+        while len(fields) > _ALWAYS_WRITTEN and fields[-1] == _TAIL_DEFAULTS[len(fields) - 17]:
+            fields.pop()
+        return fields
+
+    def notification(self, note: Notification) -> list[Any]:
+        number = self.strings
+        return [
+            note.id,  # unique: not worth a table entry
+            number[note.incident_id],
+            number[note.recipient_id],
+            number[note.topic.value],
+            self.time(note.created_at),
+            note.attempts,
+            number[note.last_error],
+            number[note.subject_id],
+            number[note.detail],
+        ]
 
 
 def _record_fields(event: ReportReceived | NetworkEvent) -> list[Any]:
@@ -162,29 +277,236 @@ def _record_fields(event: ReportReceived | NetworkEvent) -> list[Any]:
 
 _STATES = {s.value: s for s in IncidentState}
 _TOPICS = {t.value: t for t in Topic}
+_KINDS = {k.value: k for k in Kind}
+_PRIORITIES = {p.value: p for p in Priority}
+_CHANNELS = {c.value: c for c in Channel}
+_ROLES = {r.value: r for r in AssignmentRole}
+# Read back without their validators: every string and instant comes from a table checked
+# once, and the checksum has vouched for the text.
+_new_incident = trusted(Incident)
+_new_report = trusted(Report)
+_new_decision = trusted(Decision)
+_new_assignment = trusted(Assignment)
+_new_step = trusted(EscalationStep)
+_new_notification = trusted(Notification)
 T = TypeVar("T")
 
 
 def load_snapshot(text: str) -> DeskState:
     """The state a snapshot holds; :class:`~lianfang.errors.SnapshotError` names the part
     of a damaged or foreign text that could not be read."""
-    try:
-        data = json.loads(text)
-    except (TypeError, ValueError) as exc:
-        raise SnapshotError([f"$: not snapshot text ({exc})"]) from exc
-    if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
-        found = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise SnapshotError([f"$.format: expected {SNAPSHOT_FORMAT!r}, found {found!r}"])
-    version = _part(data, "version", _count)
+    if not isinstance(text, str):
+        raise SnapshotError([f"$: snapshot text must be a string, not {type(text).__name__}"])
+    header_text, _, body_text = text.partition("\n")
+    header = _json_object(header_text)
+    if header.get("format") != SNAPSHOT_FORMAT:
+        raise SnapshotError(
+            [f"$.format: expected {SNAPSHOT_FORMAT!r}, found {header.get('format')!r}"]
+        )
+    version = _part(header, "version", _count)
+    fingerprint_text = _part(header, "fingerprint", read_string)
+    if _part(header, "crc32", read_string) != _checksum(body_text):
+        raise SnapshotError(["$.crc32: the body does not match its checksum: the text is damaged"])
+    body = _json_object(body_text)
+    reader = _Reader(body)
     return DeskState(
         version=version,
-        fingerprint=_part(data, "fingerprint", read_string),
-        incidents=_items(data, "incidents", _incident),
-        last_report_at=_part(data, "last_report_at", _times),
-        pending=_items(data, "pending", _pending),
-        outbox=_items(data, "outbox", _notification),
-        network_events=_items(data, "network_events", _network_event),
+        fingerprint=fingerprint_text,
+        incidents=_items(body, "incidents", reader.incident),
+        last_report_at=dict(_items(body, "last_report_at", reader.last_report)),
+        pending=_items(body, "pending", _pending),
+        outbox=_items(body, "outbox", reader.notification),
+        network_events=_items(body, "network_events", _network_event),
     )
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise SnapshotError([f"$: not snapshot text ({exc})"]) from exc
+    if not isinstance(data, dict):
+        raise SnapshotError([f"$: not snapshot text (a JSON {type(data).__name__})"])
+    return data
+
+
+class _Reader:
+    """The body's tables, read and checked once; then incidents and notifications, whose
+    strings and instants are indexes into them."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.strings: list[Any] = [None, *_items(body, "strings", read_string)]
+        self.times: list[Any] = [None, *_items(body, "times", _instant)]
+        self.lists: list[tuple[str, ...]] = [(), *_items(body, "lists", self._strings)]
+        self.ladders: list[tuple[EscalationStep, ...]] = [
+            (),
+            *_items(body, "ladders", self._ladder),
+        ]
+        self.assignments: list[Any] = [None, *_items(body, "assignments", self._assign)]
+
+    def _strings(self, indexes: list[int]) -> tuple[str, ...]:
+        strings = self.strings
+        found = tuple([strings[i] for i in _array(indexes)])
+        if None in found:
+            raise ValueError("a list of strings holds none")
+        return found
+
+    def _ladder(self, rows: list[list[int]]) -> tuple[EscalationStep, ...]:
+        return tuple(
+            [_new_step(self._id(assignee), read_duration(after)) for assignee, after in rows]
+        )
+
+    def _assign(self, row: list[int]) -> Assignment:
+        assignee, role, due_at = row
+        return _new_assignment(self._id(assignee), _ROLES[self.strings[role]], self.times[due_at])
+
+    def _id(self, index: int) -> str:
+        found = self.strings[index]
+        if found is None:
+            raise ValueError("an id is missing")
+        return found  # type: ignore[no-any-return]
+
+    def report(self, fields: list[Any]) -> Report:
+        id_, received_at, text, channel, reporter, community, address, location, category = fields
+        s = self.strings
+        return _new_report(
+            s[id_],
+            self.times[received_at],
+            s[text],
+            _CHANNELS[s[channel]],
+            s[reporter],
+            s[community],
+            s[address],
+            None if location is None else GeoPoint(float(location[0]), float(location[1])),
+            s[category],
+        )
+
+    def decision(self, fields: list[Any]) -> Decision:
+        (
+            report_id,
+            received_at,
+            kind,
+            priority,
+            category,
+            community,
+            group,
+            zone,
+            assignments,
+            ladder,
+            ack_within,
+            reasons,
+            needs_review,
+            reporter_withheld,
+            evidence,
+            locate_method,
+        ) = fields
+        s, lists, assigned = self.strings, self.lists, self.assignments
+        return _new_decision(
+            s[report_id],
+            self.times[received_at],
+            _KINDS[s[kind]],
+            _PRIORITIES[s[priority]],
+            s[category],
+            s[community],
+            s[group],
+            s[zone],
+            tuple([assigned[i] for i in assignments]),
+            self.ladders[ladder],
+            read_duration(ack_within),
+            lists[reasons],
+            read_flag(needs_review),
+            read_flag(reporter_withheld),
+            lists[evidence],
+            s[locate_method],
+            None,  # the explain() context: not part of the value
+        )
+
+    def incident(self, fields: list[Any]) -> Incident:
+        if _ALWAYS_WRITTEN <= len(fields) < _ALWAYS_WRITTEN + len(_TAIL_DEFAULTS):
+            fields = fields + _TAIL_DEFAULTS[len(fields) - _ALWAYS_WRITTEN :]
+        (
+            incident_id,
+            report,
+            decision,
+            state,
+            owner_id,
+            due_at,
+            opened_at,
+            ladder_index,
+            report_ids,
+            police_owner_id,
+            agency_id,
+            acknowledged_at,
+            acknowledged_by,
+            resolved_at,
+            outcome,
+            figures,
+            escalations,
+            follow_ups,
+            satisfaction,
+            alerted_ids,
+            helper_ids,
+            declined_ids,
+        ) = fields
+        s, times, lists = self.strings, self.times, self.lists
+        first = self.report(report)
+        return _new_incident(
+            self._id(incident_id),
+            first,
+            self.decision(decision),
+            _STATES[s[state]],
+            self._id(owner_id),
+            times[due_at],
+            times[opened_at],
+            _whole(ladder_index),
+            (first.id,) if report_ids is None else lists[report_ids],
+            s[police_owner_id],
+            s[agency_id],
+            times[acknowledged_at],
+            s[acknowledged_by],
+            times[resolved_at],
+            s[outcome],
+            None if figures is None else Outcome(_whole(figures[0]), float(figures[1])),
+            _whole(escalations),
+            tuple(
+                FollowUp(self._id(step), self._id(by), times[at], s[note])
+                for step, by, at, note in follow_ups
+            )
+            if follow_ups
+            else (),
+            None if satisfaction is None else _whole(satisfaction),
+            lists[alerted_ids],
+            lists[helper_ids],
+            lists[declined_ids],
+        )
+
+    def notification(self, fields: list[Any]) -> Notification:
+        note_id, incident_id, recipient, topic, created_at, attempts, error, subject, detail = (
+            fields
+        )
+        s = self.strings
+        return _new_notification(
+            read_string(note_id),
+            s[incident_id],
+            self._id(recipient),
+            _TOPICS[s[topic]],
+            self.times[created_at],
+            _whole(attempts),
+            s[error],
+            s[subject],
+            s[detail],
+        )
+
+    def last_report(self, pair: list[int]) -> tuple[str, dt.datetime]:
+        incident_id, at = pair
+        return self._id(incident_id), self.times[at]
+
+
+def _instant(text: object) -> dt.datetime:
+    value = dt.datetime.fromisoformat(read_string(text))
+    if value.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset")
+    return value
 
 
 def _part(data: dict[str, Any], key: str, read: Callable[[Any], T]) -> T:
@@ -223,93 +545,10 @@ def _count(value: object) -> int:
     return value
 
 
-def _times(value: object) -> dict[str, dt.datetime]:
-    if type(value) is not dict:
-        raise ValueError(f"must be an object, not {value!r}")
-    return {read_incident_id(k): read_time(v) for k, v in value.items()}
-
-
-def _optional_string(value: object) -> str | None:
-    return None if value is None else read_string(value)
-
-
-def _incident(fields: list[Any]) -> Incident:
-    if _ALWAYS_WRITTEN <= len(fields) < _ALWAYS_WRITTEN + len(_TAIL_DEFAULTS):
-        fields = fields + _TAIL_DEFAULTS[len(fields) - _ALWAYS_WRITTEN :]
-    (
-        incident_id,
-        report,
-        decision,
-        state,
-        owner_id,
-        due_at,
-        opened_at,
-        ladder_index,
-        report_ids,
-        police_owner_id,
-        agency_id,
-        acknowledged_at,
-        acknowledged_by,
-        resolved_at,
-        outcome,
-        figures,
-        escalations,
-        follow_ups,
-        satisfaction,
-        alerted_ids,
-        helper_ids,
-        declined_ids,
-    ) = fields
-    return Incident(
-        read_incident_id(incident_id),
-        report_from_fields(report),
-        decision_from_fields(decision),
-        _STATES[state],
-        read_id(owner_id),
-        None if due_at is None else read_time(due_at),
-        read_time(opened_at),
-        _whole(ladder_index),
-        read_strings(report_ids),
-        None if police_owner_id is None else read_id(police_owner_id),
-        None if agency_id is None else read_id(agency_id),
-        None if acknowledged_at is None else read_time(acknowledged_at),
-        None if acknowledged_by is None else read_id(acknowledged_by),
-        None if resolved_at is None else read_time(resolved_at),
-        None if outcome is None else read_string(outcome),
-        None if figures is None else Outcome(_whole(figures[0]), float(figures[1])),
-        _whole(escalations),
-        tuple(
-            FollowUp(read_string(step), read_id(by), read_time(at), read_string(note))
-            for step, by, at, note in follow_ups
-        )
-        if follow_ups
-        else (),
-        None if satisfaction is None else _whole(satisfaction),
-        read_strings(alerted_ids),
-        read_strings(helper_ids),
-        read_strings(declined_ids),
-    )
-
-
 def _whole(value: object) -> int:
     if type(value) is not int:
         raise ValueError(f"must be a whole number, not {value!r}")
     return value
-
-
-def _notification(fields: list[Any]) -> Notification:
-    note_id, incident_id, recipient, topic, created_at, attempts, error, subject, detail = fields
-    return Notification(
-        read_string(note_id),  # unique: not worth interning
-        read_optional_id(incident_id),
-        read_id(recipient),
-        _TOPICS[topic],
-        read_time(created_at),
-        _whole(attempts),
-        _optional_string(error),
-        read_optional_id(subject),
-        read_string(detail),
-    )
 
 
 def _event(position: int, kind: object, data: object) -> Any:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -161,33 +163,48 @@ def test_an_empty_desk_snapshot_restores_anything_from_the_start() -> None:
     assert_same_desk_state(lf.Desk.restore(DIRECTORY, later.journal, snapshot=empty), later)
 
 
+def _resealed(header: dict[str, Any], body: dict[str, Any]) -> str:
+    """Snapshot text from a header and a body, with the body's checksum made to fit it."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    header["crc32"] = f"{zlib.crc32(text.encode()):08x}"
+    return json.dumps(header) + "\n" + text
+
+
 def _damaged(change: str) -> str:
-    data = json.loads(_desk_with("路灯坏了", "有人打架").snapshot())
+    header_text, body_text = _desk_with("路灯坏了", "有人打架").snapshot().split("\n")
     if change == "not json":
-        return "{" + json.dumps(data)
+        return "{" + header_text + "\n" + body_text
+    if change == "flipped":  # one character of the body changed, the checksum left alone
+        return header_text + "\n" + body_text.replace("路灯", "路等", 1)
+    header, body = json.loads(header_text), json.loads(body_text)
     if change == "format":
-        data["format"] = "something else"
+        header["format"] = "something else"
     elif change == "incident":
-        data["incidents"][1][3] = "on fire"  # no such state
+        body["strings"].append("on fire")  # no such state
+        body["incidents"][1][3] = len(body["strings"])
     elif change == "incident shape":
-        data["incidents"][0] = data["incidents"][0][:5]
+        body["incidents"][0] = body["incidents"][0][:5]
+    elif change == "time":
+        body["times"].append("yesterday")
     elif change == "notification":
-        data["outbox"][1][4] = "yesterday"
+        body["outbox"][1][4] = 10**6  # no such instant
     elif change == "version":
-        data["version"] = -3
+        header["version"] = -3
     elif change == "missing":
-        del data["outbox"]
-    return json.dumps(data, ensure_ascii=False)
+        del body["outbox"]
+    return _resealed(header, body)
 
 
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
         ("not json", r"\$: not snapshot text"),
-        ("format", r"\$\.format: expected 'lianfang\.desk-snapshot/1', found 'something else'"),
+        ("flipped", r"\$\.crc32: the body does not match its checksum"),
+        ("format", r"\$\.format: expected 'lianfang\.desk-snapshot/2', found 'something else'"),
         ("incident", r"\$\.incidents\[1\]: missing 'on fire'"),
         ("incident shape", r"\$\.incidents\[0\]: .*values to unpack"),
-        ("notification", r"\$\.outbox\[1\]: .*isoformat.*'yesterday'"),
+        ("time", r"\$\.times\[\d+\]: .*isoformat.*'yesterday'"),
+        ("notification", r"\$\.outbox\[1\]: list index out of range"),
         ("version", r"\$\.version: must be a whole number >= 0, not -3"),
         ("missing", r"\$\.outbox: missing 'outbox'"),
     ],
@@ -196,6 +213,17 @@ def test_a_damaged_snapshot_names_the_part_that_is_wrong(change: str, problem: s
     desk = _desk_with("路灯坏了", "有人打架")
     with pytest.raises(lf.SnapshotError, match=problem):
         lf.Desk.restore(DIRECTORY, desk.journal, snapshot=_damaged(change))
+
+
+def test_a_snapshot_names_each_string_and_instant_once() -> None:
+    desk = _desk_with(*(["路灯坏了", "楼上噪音太大", "有人占道摆摊"] * 4))
+    header_text, body_text = desk.snapshot().split("\n")
+    body = json.loads(body_text)
+    assert json.loads(header_text)["version"] == desk.version
+    for table in ("strings", "times", "lists", "ladders", "assignments"):
+        rows = [json.dumps(row) for row in body[table]]
+        assert len(rows) == len(set(rows)), table
+    assert len(body["incidents"]) == len(desk.incidents())
 
 
 def test_taking_a_snapshot_changes_nothing() -> None:
