@@ -22,7 +22,11 @@ from lianfang.model import Channel, GeoPoint, Kind, Priority, Report
 from lianfang.routing import Assignment, AssignmentRole, Decision, EscalationStep
 
 __all__ = [
+    "CHANNELS",
+    "KINDS",
     "MICROSECOND",
+    "PRIORITIES",
+    "ROLES",
     "decision_fields",
     "decision_from_fields",
     "read_duration",
@@ -39,10 +43,11 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-_KINDS = {k.value: k for k in Kind}
-_PRIORITIES = {p.value: p for p in Priority}
-_CHANNELS = {c.value: c for c in Channel}
-_ROLES = {r.value: r for r in AssignmentRole}
+# The enums by their values, as records and snapshots write them.
+KINDS = {k.value: k for k in Kind}
+PRIORITIES = {p.value: p for p in Priority}
+CHANNELS = {c.value: c for c in Channel}
+ROLES = {r.value: r for r in AssignmentRole}
 MICROSECOND = dt.timedelta(microseconds=1)
 _intern = sys.intern
 
@@ -156,7 +161,7 @@ def report_from_fields(fields: list[Any]) -> Report:
         read_incident_id(report_id),
         read_time(received_at),
         read_string(text),
-        _CHANNELS[channel],
+        CHANNELS[channel],
         read_optional_id(reporter),
         read_optional_id(community),
         None if address is None else read_string(address),
@@ -168,12 +173,12 @@ def report_from_fields(fields: list[Any]) -> Report:
 def _assignment(fields: list[Any]) -> Assignment:
     assignee, role, due_at = fields
     if due_at is not None:
-        return _make_assignment(read_id(assignee), _ROLES[role], read_time(due_at))
+        return _make_assignment(read_id(assignee), ROLES[role], read_time(due_at))
     # The informed: the same few people over and over.
     found = _informed.get((assignee, role))
     if found is None:
         found = _remember(
-            _informed, (assignee, role), _make_assignment(read_id(assignee), _ROLES[role], None)
+            _informed, (assignee, role), _make_assignment(read_id(assignee), ROLES[role], None)
         )
     return found
 
@@ -216,8 +221,8 @@ def decision_from_fields(fields: list[Any]) -> Decision:
     return _make_decision(
         read_incident_id(report_id),
         read_time(received_at),
-        _KINDS[kind],
-        _PRIORITIES[priority],
+        KINDS[kind],
+        PRIORITIES[priority],
         read_optional_id(category),
         read_optional_id(community),
         read_optional_id(group),

@@ -34,14 +34,24 @@ from typing import Any, TypeVar
 import attrs
 
 from lianfang.builders import trusted
-from lianfang.compact import MICROSECOND, read_duration, read_flag, read_string, write_time
+from lianfang.compact import (
+    CHANNELS,
+    KINDS,
+    MICROSECOND,
+    PRIORITIES,
+    ROLES,
+    read_duration,
+    read_flag,
+    read_string,
+    write_time,
+)
 from lianfang.errors import CorruptJournalError, SnapshotError
 from lianfang.events import NetworkEvent, Outcome, ReportReceived, decode, encode
 from lianfang.incident import FollowUp, Incident, IncidentState
 from lianfang.journal import StoredEvent
-from lianfang.model import Channel, GeoPoint, Kind, Priority, Report
+from lianfang.model import GeoPoint, Report
 from lianfang.outbox import Notification, Topic
-from lianfang.routing import Assignment, AssignmentRole, Decision, EscalationStep
+from lianfang.routing import Assignment, Decision, EscalationStep
 
 __all__ = ["SNAPSHOT_FORMAT", "DeskState", "dump_snapshot", "fingerprint", "load_snapshot"]
 
@@ -277,10 +287,6 @@ def _record_fields(event: ReportReceived | NetworkEvent) -> list[Any]:
 
 _STATES = {s.value: s for s in IncidentState}
 _TOPICS = {t.value: t for t in Topic}
-_KINDS = {k.value: k for k in Kind}
-_PRIORITIES = {p.value: p for p in Priority}
-_CHANNELS = {c.value: c for c in Channel}
-_ROLES = {r.value: r for r in AssignmentRole}
 # Read back without their validators: every string and instant comes from a table checked
 # once, and the checksum has vouched for the text.
 _new_incident = trusted(Incident)
@@ -358,7 +364,7 @@ class _Reader:
 
     def _assign(self, row: list[int]) -> Assignment:
         assignee, role, due_at = row
-        return _new_assignment(self._id(assignee), _ROLES[self.strings[role]], self.times[due_at])
+        return _new_assignment(self._id(assignee), ROLES[self.strings[role]], self.times[due_at])
 
     def _id(self, index: int) -> str:
         found = self.strings[index]
@@ -373,7 +379,7 @@ class _Reader:
             s[id_],
             self.times[received_at],
             s[text],
-            _CHANNELS[s[channel]],
+            CHANNELS[s[channel]],
             s[reporter],
             s[community],
             s[address],
@@ -404,8 +410,8 @@ class _Reader:
         return _new_decision(
             s[report_id],
             self.times[received_at],
-            _KINDS[s[kind]],
-            _PRIORITIES[s[priority]],
+            KINDS[s[kind]],
+            PRIORITIES[s[priority]],
             s[category],
             s[community],
             s[group],
