@@ -215,6 +215,15 @@ def test_a_damaged_snapshot_names_the_part_that_is_wrong(change: str, problem: s
         lf.Desk.restore(DIRECTORY, desk.journal, snapshot=_damaged(change))
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_snapshot_kept_in_a_text_file_restores(tmp_path: Path, ending: str) -> None:
+    desk = _desk_with("路灯坏了", "有人打架")
+    path = tmp_path / "ops.snapshot"
+    path.write_bytes((desk.snapshot().replace("\n", ending) + ending).encode())
+    text = path.read_bytes().decode()  # as a host may read it back: line endings kept
+    assert_same_desk_state(lf.Desk.restore(DIRECTORY, desk.journal, snapshot=text), desk)
+
+
 def test_a_snapshot_names_each_string_and_instant_once() -> None:
     desk = _desk_with(*(["路灯坏了", "楼上噪音太大", "有人占道摆摊"] * 4))
     header_text, body_text = desk.snapshot().split("\n")
