@@ -243,6 +243,9 @@ def decision_from_fields(fields: list[Any]) -> Decision:
 # as arrays too).
 
 
+# Enum values are read as ``_value_``, a plain attribute: ``.value`` runs Python code.
+
+
 def report_fields(report: Report) -> list[Any]:
     """A report as the array :func:`report_from_fields` reads."""
     location = report.location
@@ -250,7 +253,7 @@ def report_fields(report: Report) -> list[Any]:
         report.id,
         write_time(report.received_at),
         report.text,
-        report.channel.value,
+        report.channel._value_,
         report.reporter_id,
         report.community_id,
         report.address,
@@ -265,14 +268,14 @@ def decision_fields(decision: Decision) -> list[Any]:
     return [
         decision.report_id,
         write_time(decision.received_at),
-        decision.kind.value,
-        decision.priority.value,
+        decision.kind._value_,
+        decision.priority._value_,
         decision.category,
         decision.community_id,
         decision.group_id,
         decision.zone_id,
         [
-            (a.assignee_id, a.role.value, None if a.due_at is None else write_time(a.due_at))
+            (a.assignee_id, a.role._value_, None if a.due_at is None else write_time(a.due_at))
             for a in decision.assignments
         ],
         [(s.assignee_id, s.after // MICROSECOND) for s in decision.escalation],

@@ -412,7 +412,8 @@ class _State:
         known) and by map cell (when it has coordinates), in its latest report's time slot."""
         if self.slot_seconds is None or last_at is None:
             return set()
-        kind, category, slot = incident.kind, incident.decision.category, self.slot(last_at)
+        # By the kind's value: hashing an enum member runs Python code, a str's hash is cached.
+        kind, category, slot = incident.kind._value_, incident.decision.category, self.slot(last_at)
         keys: set[tuple[object, ...]] = set()
         if category is not None and incident.decision.community_id is not None:
             keys.add(("community", incident.decision.community_id, kind, category, slot))
@@ -778,17 +779,18 @@ class Desk:
         state = self._state
         slot = state.slot(report.received_at)
         buckets = state.duplicates
+        value = kind._value_  # as duplicate_keys() keys the buckets
         candidates: set[str] = set()
         for near_slot in (slot - 1, slot, slot + 1):  # |report - latest| <= window
             if category is not None and community_id is not None:
                 candidates |= buckets.get(
-                    ("community", community_id, kind, category, near_slot), set()
+                    ("community", community_id, value, category, near_slot), set()
                 )
             if report.location is not None:
                 x, y = _cell(report.location)
                 for dx in (-1, 0, 1):
                     for dy in (-1, 0, 1):
-                        key = ("cell", x + dx, y + dy, kind, category, near_slot)
+                        key = ("cell", x + dx, y + dy, value, category, near_slot)
                         candidates |= buckets.get(key, set())
         best: Incident | None = None
         for incident_id in sorted(candidates):

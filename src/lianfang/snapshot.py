@@ -186,7 +186,7 @@ class _Tables:
         if found is None:
             row = [
                 self.strings[assignment.assignee_id],
-                self.strings[assignment.role.value],
+                self.strings[assignment.role._value_],
                 self.time(assignment.due_at),
             ]
             self.assignment_rows.append(row)
@@ -199,7 +199,7 @@ class _Tables:
             number[report.id],
             self.time(report.received_at),
             number[report.text],
-            number[report.channel.value],
+            number[report.channel._value_],
             number[report.reporter_id],
             number[report.community_id],
             number[report.address],
@@ -212,8 +212,8 @@ class _Tables:
         return [
             number[decision.report_id],
             self.time(decision.received_at),
-            number[decision.kind.value],
-            number[decision.priority.value],
+            number[decision.kind._value_],
+            number[decision.priority._value_],
             number[decision.category],
             number[decision.community_id],
             number[decision.group_id],
@@ -234,7 +234,7 @@ class _Tables:
             number[incident.id],
             self.report(incident.report),
             self.decision(incident.decision),
-            number[incident.state.value],
+            number[incident.state._value_],
             number[incident.owner_id],
             time(incident.due_at),
             time(incident.opened_at),
@@ -269,7 +269,7 @@ class _Tables:
             note.id,  # unique: not worth a table entry
             number[note.incident_id],
             number[note.recipient_id],
-            number[note.topic.value],
+            number[note.topic._value_],
             self.time(note.created_at),
             note.attempts,
             number[note.last_error],
