@@ -240,10 +240,8 @@ def decision_from_fields(fields: list[Any]) -> Decision:
 
 
 # The writers: each event's fields in the order its reader takes them (tuples are written
-# as arrays too).
-
-
-# Enum values are read as ``_value_``, a plain attribute: ``.value`` runs Python code.
+# as arrays too). Enum values are read as ``_value_``, a plain attribute: ``.value`` runs
+# Python code.
 
 
 def report_fields(report: Report) -> list[Any]:

@@ -650,9 +650,6 @@ _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # t
 _COMPACT = 1
 
 
-# Events read back from our own records are built without their validators: the values
-# were checked when the event was made (types and shapes are checked here). The
-# round-trip tests catch a field read wrong.
 def _write_opening(event: ReportReceived | IncidentLinked) -> list[Any]:
     return [
         _COMPACT,
@@ -711,6 +708,10 @@ _COMPACT_WRITERS: dict[type, Callable[[Any], list[Any]]] = {
     IncidentEscalated: _write_escalated,
 }
 
+
+# Events read back from our own records are built without their validators: the values
+# were checked when the event was made (types and shapes are checked here). The
+# round-trip tests catch a field read wrong.
 
 _WithReport = TypeVar("_WithReport", ReportReceived, IncidentLinked)
 
@@ -795,7 +796,9 @@ _new_record = trusted(EventRecord)
 
 
 def encode(event: Event | NetworkEvent) -> EventRecord:
-    """An event as a journal record (compact JSON)."""
+    """An event as a journal record (compact JSON). The record is not checked here: the
+    journal that appends it checks its type and text (a lone surrogate in a report's text
+    cannot be stored, and is refused there)."""
     kind = type(event)
     write = _COMPACT_WRITERS.get(kind)
     data = _converter.unstructure(event) if write is None else write(event)

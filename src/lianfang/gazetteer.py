@@ -2,9 +2,10 @@
 
 A :class:`Gazetteer` is built once from (name, key) pairs (a community's name and aliases,
 keyed by its id) and then finds the names a text mentions, in work linear in the length
-of the text whatever the number of names: one character class finds, in C, the next place
-where a name may start; the names starting with that character, compiled into one regular
-expression factored as a character trie, are tried there. (A single expression for all
+of the text whatever the number of names: one regular expression finds, in C, the next
+place where a name may start (a character some name starts with, followed by one some name
+has second); the names starting with that character, compiled into one regular expression
+factored as a character trie, are tried there. (A single expression for all
 names is no faster where names start with few characters, and far slower where they start
 with thousands, as real Chinese place names do: the regex engine tries the alternatives
 of its first character one by one.)
