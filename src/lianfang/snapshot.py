@@ -305,7 +305,6 @@ def load_snapshot(text: str) -> DeskState:
         raise SnapshotError([f"$: snapshot text must be a string, not {type(text).__name__}"])
     header_text, _, body_text = text.partition("\n")
     body_text = body_text.rstrip()  # as a file written in text mode may end, or on Windows
-
     header = _json_object(header_text)
     if header.get("format") != SNAPSHOT_FORMAT:
         raise SnapshotError(
