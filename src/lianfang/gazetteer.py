@@ -25,7 +25,7 @@ Matching rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import attrs
 
@@ -143,11 +143,12 @@ class Gazetteer:
         starts = re.compile(f"{_char_class(trie)}(?={_char_class(seconds)})")
         return cls(starts=starts, by_first=by_first, entries=frozen)
 
-    def _matches(self, text: str) -> Iterator[re.Match[str]]:
+    def _matches(self, text: str) -> list[re.Match[str]]:
         """The names in ``text`` (matched in its folded form), leftmost-longest and
         non-overlapping, in order."""
+        found: list[re.Match[str]] = []
         if self._starts is None or not text:
-            return
+            return found
         folded = fold(text)
         next_start, by_first = self._starts.search, self._by_first
         pos = 0
@@ -157,8 +158,9 @@ class Gazetteer:
             if match is None:
                 pos = at + 1
             else:
-                yield match
+                found.append(match)
                 pos = match.end()
+        return found
 
     def find(self, text: str) -> tuple[Mention, ...]:
         """The names ``text`` mentions, leftmost-longest and non-overlapping, in order."""

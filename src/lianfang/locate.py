@@ -70,6 +70,19 @@ LOCATE_REASONS: dict[str, tuple[str, str]] = {
     ),
     "locate.none": ("无法确定所在社区", "no community could be found"),
 }
+
+# Each step's reason as a one-item tuple, so that a result's reasons are built by adding
+# tuples (adding to an empty tuple gives back the other, unchanged).
+_EXPLICIT = ("locate.explicit",)
+_UNKNOWN_COMMUNITY = ("locate.unknown_community",)
+_NO_GEOMETRY = ("locate.no_geometry",)
+_POLYGON = ("locate.polygon",)
+_BUFFER = ("locate.buffer",)
+_OUTSIDE = ("locate.outside",)
+_ADDRESS = ("locate.address",)
+_TEXT = ("locate.text",)
+_SEVERAL_NAMES = ("locate.several_names",)
+_NONE = ("locate.none",)
 """Reason id → (zh-CN label, English label), for every reason a :class:`Place` can give."""
 
 
@@ -190,57 +203,62 @@ class Locator:
         For a caller that locates report after report and reads only some fields (the
         router): building the Place would cost about as much as finding it.
         """
-        reasons: list[str] = []
+        # What happened before the step that found the place (most reports: nothing).
+        before: tuple[str, ...] = ()
         needs_review = False
         if report.community_id is not None:
             if report.community_id in self._ids:
-                explicit = ("locate.explicit",)
-                return report.community_id, LocateMethod.EXPLICIT, explicit, False, (), None, None
-            reasons.append("locate.unknown_community")
+                return report.community_id, LocateMethod.EXPLICIT, _EXPLICIT, False, (), None, None
+            before = _UNKNOWN_COMMUNITY
             needs_review = True
 
         location = report.location
         if location is not None:
             polygons = self._polygons
             if polygons is None:
-                reasons.append("locate.no_geometry")
+                before += _NO_GEOMETRY
             else:
                 inside = polygons.locate(location.lon, location.lat)
                 if inside is not None:
-                    reasons.append("locate.polygon")
-                    return inside, LocateMethod.POLYGON, tuple(reasons), needs_review, (), 0.0, None
+                    return (
+                        inside,
+                        LocateMethod.POLYGON,
+                        before + _POLYGON,
+                        needs_review,
+                        (),
+                        0.0,
+                        None,
+                    )
                 near = None
                 if self.buffer_m > 0:
                     near = polygons.nearest(location.lon, location.lat, self.buffer_m)
                 if near is not None:
-                    reasons.append("locate.buffer")
                     nearest_id, distance_m = near
                     return (
                         nearest_id,
                         LocateMethod.BUFFER,
-                        tuple(reasons),
+                        before + _BUFFER,
                         needs_review,
                         (),
                         distance_m,
                         None,
                     )
-                reasons.append("locate.outside")
+                before += _OUTSIDE
 
         names = self._names
         named = names.named(report.address) if report.address else None
-        method, reason = LocateMethod.ADDRESS, "locate.address"
+        method, reason = LocateMethod.ADDRESS, _ADDRESS
         if not named:
             named = names.named(report.text) if report.text else None
-            method, reason = LocateMethod.TEXT, "locate.text"
+            method, reason = LocateMethod.TEXT, _TEXT
         if named:
             name, candidates = named[0]
             if len(named) > 1:
                 candidates = tuple(dict.fromkeys(key for _, keys in named for key in keys))
-            reasons.append(reason)
+            reasons = before + reason
             if len(candidates) > 1:
-                reasons.append("locate.several_names")
+                reasons += _SEVERAL_NAMES
                 needs_review = needs_review or self.several_names == "review"
-            return candidates[0], method, tuple(reasons), needs_review, candidates, None, name
+            return candidates[0], method, reasons, needs_review, candidates, None, name
 
-        reasons.append("locate.none")
-        return None, LocateMethod.NONE, tuple(reasons), needs_review, (), None, None
+        return None, LocateMethod.NONE, before + _NONE, needs_review, (), None, None
