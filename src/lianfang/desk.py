@@ -588,7 +588,7 @@ class Desk:
         return cls(directory, journal, snapshot=snapshot, **options)
 
     def snapshot(self) -> str:
-        """The desk's state as text (JSON) for :meth:`restore` to start from.
+        """The desk's state as text for :meth:`restore` to start from.
 
         Taken at :attr:`version`; the host keeps it wherever it likes (a file beside the
         journal, a database row) and takes a new one now and then, say nightly: a restore
@@ -606,7 +606,10 @@ class Desk:
 
     def _start_from(self, snapshot: str) -> None:
         with _collector_paused():
-            saved = load_snapshot(snapshot)
+            self._state.start_from(self._fitting(load_snapshot(snapshot)))
+
+    def _fitting(self, saved: DeskState) -> DeskState:
+        """``saved``, if it was taken from this journal; else :class:`SnapshotError`."""
         journal_version = self.journal.version
         if saved.version > journal_version:
             raise SnapshotError(
@@ -622,8 +625,7 @@ class Desk:
                     "the one the snapshot was taken after: it belongs to another journal"
                 ]
             )
-        with _collector_paused():
-            self._state.start_from(saved)
+        return saved
 
     def refresh(self) -> int:
         """Fold in events that other writers appended since; returns how many there were."""
@@ -957,11 +959,7 @@ class Desk:
             )
         )
         if events:
-            with state.staged():
-                start = state.version
-                for offset, event in enumerate(events, start=1):
-                    state.apply(start + offset, event)
-                self.journal.append([encode(e) for e in events], expected_version=start)
+            self._record(events)
         return events
 
     def _escalations(self, incident: Incident, now: dt.datetime) -> Iterator[IncidentEscalated]:
@@ -1578,11 +1576,8 @@ class Desk:
         raise UnknownIdError("assignee", assignee_id)
 
     def _commit(self, event: Event) -> Incident:
-        state = self._state
-        with state.staged():
-            state.apply(state.version + 1, event)
-            self.journal.append([encode(event)], expected_version=state.version - 1)
-        return state.incidents[event.incident_id]
+        self._record([event])
+        return self._state.incidents[event.incident_id]
 
     def _record(self, events: Sequence[Event | NetworkEvent]) -> None:
         state = self._state

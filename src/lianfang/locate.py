@@ -70,6 +70,7 @@ LOCATE_REASONS: dict[str, tuple[str, str]] = {
     ),
     "locate.none": ("无法确定所在社区", "no community could be found"),
 }
+"""Reason id → (zh-CN label, English label), for every reason a :class:`Place` can give."""
 
 # Each step's reason as a one-item tuple, so that a result's reasons are built by adding
 # tuples (adding to an empty tuple gives back the other, unchanged).
@@ -83,7 +84,6 @@ _ADDRESS = ("locate.address",)
 _TEXT = ("locate.text",)
 _SEVERAL_NAMES = ("locate.several_names",)
 _NONE = ("locate.none",)
-"""Reason id → (zh-CN label, English label), for every reason a :class:`Place` can give."""
 
 
 @attrs.frozen

@@ -441,10 +441,9 @@ class Router:
             if kind is _CLUE
             else self._ack_deadlines[verdict.priority._value_]
         )
-        ladders = self._ladders
         if area is None:
             rungs: tuple[str, ...] = ()
-            ladder = ladders.get((rungs, ack)) or self._climb(rungs, ack)
+            ladder = self._ladder(rungs, ack)
             return self._center, (), ladder, _UNKNOWN_PLACE, ack
         on_duty = area.roll.on_duty_mask(at)
         leader = area.leader_id
@@ -452,7 +451,7 @@ class Router:
         neighbours = area.neighbours
         if kind is _EMERGENCY:
             rungs = (leader,)
-            ladder = ladders.get((rungs, ack)) or self._climb(rungs, ack)
+            ladder = self._ladder(rungs, ack)
             notified = self._told_list(area, on_duty & group or on_duty & neighbours)
             return self._center, notified, ladder, _EMERGENCY_REASONS, ack
         ids = area.officer_ids
@@ -474,7 +473,7 @@ class Router:
                 # the police stand behind the agency or cadre on the ladder
                 found = on_duty & group or on_duty & neighbours
                 rungs = (liaison, ids[(found & -found).bit_length() - 1] if found else "", leader)
-                ladder = ladders.get((rungs, ack)) or self._climb(rungs, ack)
+                ladder = self._ladder(rungs, ack)
                 return owner, notified, ladder, reasons, ack
             head = _LIAISON
         elif kind is _CLUE:
@@ -512,7 +511,7 @@ class Router:
             notified = area.leader_told if leader != owner else ()
         else:
             notified = ()
-        ladder = ladders.get((rungs, ack)) or self._climb(rungs, ack)
+        ladder = self._ladder(rungs, ack)
         return owner, notified, ladder, reasons, ack
 
     # --- shared values ------------------------------------------------------------------
@@ -537,6 +536,12 @@ class Router:
                 self._told.clear()
             self._told[key] = notified
         return notified
+
+    def _ladder(
+        self, rungs: tuple[str, ...], ack_within: dt.timedelta
+    ) -> tuple[EscalationStep, ...]:
+        """The escalation above an owner (:meth:`_climb`), built once per chain of rungs."""
+        return self._ladders.get((rungs, ack_within)) or self._climb(rungs, ack_within)
 
     def _climb(
         self, rungs: tuple[str, ...], ack_within: dt.timedelta
@@ -791,7 +796,4 @@ class _Plan:
                 rungs.append(area.leader_id)
             elif self.owner_rung == 3:
                 rungs.append(area.leader_id)  # an emergency unanswered by 110: its zone leader
-        ladder = tuple(rungs)
-        return self.router._ladders.get((ladder, self.ack_within)) or self.router._climb(
-            ladder, self.ack_within
-        )
+        return self.router._ladder(tuple(rungs), self.ack_within)

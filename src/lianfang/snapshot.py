@@ -43,6 +43,7 @@ from lianfang.compact import (
     read_duration,
     read_flag,
     read_string,
+    read_time,
     write_time,
 )
 from lianfang.errors import CorruptJournalError, SnapshotError
@@ -259,7 +260,10 @@ class _Tables:
             lists[incident.declined_ids],
         ]
         # Most incidents were never escalated, followed up, rated or helped.
-        while len(fields) > _ALWAYS_WRITTEN and fields[-1] == _TAIL_DEFAULTS[len(fields) - 17]:
+        while (
+            len(fields) > _ALWAYS_WRITTEN
+            and fields[-1] == _TAIL_DEFAULTS[len(fields) - 1 - _ALWAYS_WRITTEN]
+        ):
             fields.pop()
         return fields
 
@@ -343,7 +347,7 @@ class _Reader:
 
     def __init__(self, body: dict[str, Any]) -> None:
         self.strings: list[Any] = [None, *_items(body, "strings", read_string)]
-        self.times: list[Any] = [None, *_items(body, "times", _instant)]
+        self.times: list[Any] = [None, *_items(body, "times", read_time)]
         self.lists: list[tuple[str, ...]] = [(), *_items(body, "lists", self._strings)]
         self.ladders: list[tuple[EscalationStep, ...]] = [
             (),
@@ -507,13 +511,6 @@ class _Reader:
     def last_report(self, pair: list[int]) -> tuple[str, dt.datetime]:
         incident_id, at = pair
         return self._id(incident_id), self.times[at]
-
-
-def _instant(text: object) -> dt.datetime:
-    value = dt.datetime.fromisoformat(read_string(text))
-    if value.tzinfo is None:
-        raise ValueError(f"{text!r} has no UTC offset")
-    return value
 
 
 def _part(data: dict[str, Any], key: str, read: Callable[[Any], T]) -> T:

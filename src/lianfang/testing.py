@@ -137,20 +137,16 @@ def assert_same_desk_state(desk: Desk, expected: Desk) -> None:
 
 def _live_deadlines(desk: Desk) -> set[tuple[dt.datetime, str]]:
     """The deadline heap's entries that ``tick`` would act on: the incident is open, the
-    deadline is still its own, and a later rung of its ladder is someone else. (Entries
-    that fail this are skipped when popped, so desks may differ in them harmlessly.)"""
+    deadline is still its own, and reaching it escalates. (Entries that fail this are
+    skipped when popped, so desks may differ in them harmlessly.)"""
     incidents = desk._state.incidents
-    found = set()
-    for due, incident_id in desk._state.due:
-        incident = incidents[incident_id]
-        later = incident.decision.escalation[incident.ladder_index + 1 :]
-        if (
-            incident.is_open
-            and incident.due_at == due
-            and any(step.assignee_id != incident.owner_id for step in later)
-        ):
-            found.add((due, incident_id))
-    return found
+    return {
+        (due, incident_id)
+        for due, incident_id in desk._state.due
+        if (incident := incidents[incident_id]).is_open
+        and incident.due_at == due
+        and next(desk._escalations(incident, due), None) is not None
+    }
 
 
 # --- factories -----------------------------------------------------------------------------
