@@ -5,7 +5,8 @@ of the sample county; the community cadre and the liaison officer screen them to
 (two are turned down); the patrol police publish an anti-fraud notice to the volunteers
 of zone 1; the host delivers it, volunteers read it and relay it to their own contacts.
 It prints the notice's figures, the coverage gaps before and after the new recruits,
-and a volunteer's view of the desk, with phones masked.
+a volunteer's view of the desk, with phones masked, and who a report goes to before and
+after the community's cadre is suspended.
 """
 
 from __future__ import annotations
@@ -152,6 +153,21 @@ print(f"  and only its own roster entry: {[m.id for m in view.members]}")
 cadre = directory.community("C-18").cadre_ids[0]
 seen = desk.view(cadre).members
 print(f"cadre {cadre} sees the {len(seen)} members of C-18, other phones masked: {seen[-1].phone}")
+
+# --- a suspension takes effect on the next report (停职即停派) -------------------------------
+friday = monday + dt.timedelta(days=4)
+officer = directory.community("C-18").liaison_officer_ids[0]
+
+
+def told_of_stall(n: int, at: dt.datetime) -> list[str]:
+    """Who is given, or told of, a street-stall report in C-18."""
+    report = lf.Report(id=f"R-{n}", received_at=at, text="门口有人占道摆摊", community_id="C-18")
+    return [a.assignee_id for a in desk.receive(report).decision.assignments]
+
+
+print(f"\nbefore {cadre} is suspended, a street stall in C-18 goes to: {told_of_stall(1, friday)}")
+desk.suspend_volunteer(cadre, by=officer, at=friday + hour, reason="停职审查")
+print(f"after: {told_of_stall(2, friday + 2 * hour)}")
 
 restored = lf.Desk.restore(directory, desk.journal, network_policy=policy)
 print("\nrestored from the journal, same network:", restored.network == desk.network)

@@ -22,7 +22,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -536,6 +536,16 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _Routing(NamedTuple):
+    """The router a desk routes with: its :attr:`Desk.router` (``base``) told the
+    statuses of the cadres that ``roster`` has ``changed`` from the directory."""
+
+    base: Router
+    roster: Roster
+    changed: dict[str, VolunteerStatus]
+    router: Router
+
+
 class Desk:
     """Receives reports, tracks incidents through their lifecycle, escalates, audits.
 
@@ -570,6 +580,8 @@ class Desk:
         self._state = _State(Network.start(directory, network_policy), window)
         self.network_policy = self._state.network.policy
         self._neighbourhood: Neighbourhood | None = None
+        self._cadre_ids = sorted({v for c in directory.communities for v in c.cadre_ids})
+        self._routing: _Routing | None = None  # see _router()
         if snapshot is not None:
             self._start_from(snapshot)
         self.refresh()
@@ -759,7 +771,7 @@ class Desk:
 
     def _events_for(self, report: Report) -> list[Event]:
         state = self._state
-        decision = self.router.route(report, load=state.load)
+        decision = self._router().route(report, load=state.load)
         by = report.reporter_id or SYSTEM
         duplicate = self._duplicate_of(
             report, decision.kind, decision.category, decision.community_id
@@ -771,6 +783,26 @@ class Desk:
             _new_received(report.id, report.received_at, by, report),
             _new_routed(report.id, report.received_at, SYSTEM, decision),
         ]
+
+    def _router(self) -> Router:
+        """:attr:`router`, told how the roster has the directory's cadres now (a suspended
+        or retired cadre is routed nothing); made again only when that changes."""
+        roster = self.roster
+        known = self._routing
+        if known is not None and known.base is self.router and known.roster is roster:
+            return known.router
+        members = roster.members
+        changed = {
+            cadre_id: members[cadre_id].status
+            for cadre_id in self._cadre_ids
+            if members[cadre_id].status is not self.directory.volunteer(cadre_id).status
+        }
+        if known is not None and known.base is self.router and known.changed == changed:
+            router = known.router
+        else:
+            router = self.router.with_statuses(changed) if changed else self.router
+        self._routing = _Routing(self.router, roster, changed, router)
+        return router
 
     def _duplicate_of(
         self, report: Report, kind: Kind, category: str | None, community_id: str | None
@@ -859,7 +891,7 @@ class Desk:
         An upgrade needs no reason; a downgrade to a less urgent kind or priority does.
         """
         incident = self._actionable(incident_id, by, at, "retriage")
-        decision = self.router.route(
+        decision = self._router().route(
             incident.report, load=self._state.load, kind=kind, priority=priority
         )
         less_urgent = _URGENCY[decision.kind] > _URGENCY[incident.kind] or (

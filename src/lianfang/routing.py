@@ -7,6 +7,7 @@ the same directory, policy and report always give the same :class:`Decision`.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -19,6 +20,7 @@ from lianfang import codec
 from lianfang.builders import trusted
 from lianfang.directory import Directory
 from lianfang.duty import DutyRoll
+from lianfang.errors import InvalidValueError
 from lianfang.locate import LOCATE_REASONS, Locator, Place
 from lianfang.model import Kind, Priority, Report, VolunteerStatus
 from lianfang.policy import Policy, default_policy
@@ -356,6 +358,7 @@ class Router:
         }
         self._notices: dict[str, Assignment] = {}
         self._areas = _prepare_areas(directory, self._notice)
+        self._statuses: dict[str, VolunteerStatus] = {}  # set by with_statuses()
         self._ladders: dict[tuple[tuple[str, ...], dt.timedelta], tuple[EscalationStep, ...]] = {}
         self._told: dict[tuple[str, int], tuple[Assignment, ...]] = {}
 
@@ -413,6 +416,43 @@ class Router:
             method._value_,  # locate_method; _value_ is a plain attribute, .value is not
             self._context,
         )
+
+    def with_statuses(self, statuses: Mapping[str, VolunteerStatus]) -> Router:
+        """This router, with these volunteers' statuses in place of the ones it knows.
+
+        Only active volunteers are routed to: a community cadre who is suspended,
+        retired or not yet approved is neither given a matter nor informed of one. A
+        :class:`~lianfang.desk.Desk` calls this whenever its roster changes, so that a
+        suspension takes effect on the next report. It is cheap: everything is shared
+        with this router except the communities whose cadres change, which are prepared
+        again. Statuses build up: ``r.with_statuses(a).with_statuses(b)`` knows both.
+        An id that is not a volunteer of the directory raises
+        :class:`~lianfang.errors.UnknownIdError`.
+        """
+        known = {**self._statuses}
+        for volunteer_id, given in statuses.items():
+            self.directory.volunteer(volunteer_id)  # unknown ids are refused
+            if not isinstance(given, VolunteerStatus):
+                raise InvalidValueError(
+                    [f"statuses[{volunteer_id!r}]: must be a VolunteerStatus, not {given!r}"]
+                )
+            known[volunteer_id] = given
+
+        def status(volunteer_id: str) -> VolunteerStatus:
+            found = known.get(volunteer_id)
+            return found if found is not None else self.directory.volunteer(volunteer_id).status
+
+        router = copy.copy(self)
+        router._statuses = known
+        router._areas = dict(self._areas)
+        for community in self.directory.communities:
+            area = self._areas[community.id]
+            cadres = _active(community.cadre_ids, status)
+            if cadres != area.cadre_ids:
+                router._areas[community.id] = attrs.evolve(
+                    area, cadre_ids=cadres, cadre_told=_first_told(cadres, self._notice)
+                )
+        return router
 
     def route_many(
         self, reports: Iterable[Report], *, load: Mapping[str, int] | None = None
@@ -598,20 +638,14 @@ def _prepare_areas(directory: Directory, notice: Callable[[str], Assignment]) ->
         zone = directory.zone(group.zone_id)
         roll = rolls[zone.id]
         others = [g for g in directory.groups_in(zone.id) if g.id != group.id]
-        cadres = tuple(
-            sorted(
-                v
-                for v in community.cadre_ids
-                if directory.volunteer(v).status is VolunteerStatus.ACTIVE
-            )
-        )
+        cadres = _active(community.cadre_ids, lambda v: directory.volunteer(v).status)
         areas[community.id] = _Area(
             community_id=community.id,
             group_id=group.id,
             zone_id=zone.id,
             leader_id=zone.leader_id,
             cadre_ids=cadres,
-            cadre_told=(notice(cadres[0]),) if cadres else (),
+            cadre_told=_first_told(cadres, notice),
             leader_told=leaders_told.setdefault(zone.id, (notice(zone.leader_id),)),
             roll=roll,
             officer_ids=roll.officer_ids,
@@ -620,6 +654,20 @@ def _prepare_areas(directory: Directory, notice: Callable[[str], Assignment]) ->
             neighbours=shared(roll.mask_of(o for g in others for o in g.officer_ids)),
         )
     return areas
+
+
+def _active(
+    volunteer_ids: Iterable[str], status: Callable[[str], VolunteerStatus]
+) -> tuple[str, ...]:
+    """The active ones of ``volunteer_ids``, sorted: the only volunteers routed to."""
+    return tuple(sorted(v for v in volunteer_ids if status(v) is VolunteerStatus.ACTIVE))
+
+
+def _first_told(
+    cadre_ids: tuple[str, ...], notice: Callable[[str], Assignment]
+) -> tuple[Assignment, ...]:
+    """The "is informed" list of a community's first active cadre (empty if none)."""
+    return (notice(cadre_ids[0]),) if cadre_ids else ()
 
 
 class _Plan:

@@ -301,3 +301,26 @@ def test_a_report_that_cannot_be_stored_is_refused_and_changes_nothing(
     assert journal.version == before[0]
     desk.receive(_report(3, community_id="C-3", text="路灯坏了"))
     assert lf.Desk.restore(directory, journal).incidents() == desk.incidents()
+
+
+def test_a_suspended_or_retired_cadre_is_routed_nothing_from_then_on(
+    directory: lf.Directory, desk: lf.Desk
+) -> None:
+    cadre = directory.community("C-1").cadre_ids[0]
+    hour = 60 * MIN  # reports far enough apart not to be duplicates
+
+    def told(n: int, on: lf.Desk | None = None) -> set[str]:
+        incident = (on or desk).receive(_report(n, at=T0 + 2 * n * hour))  # the cadre's told
+        return {a.assignee_id for a in incident.decision.assignments}
+
+    assert cadre in told(1)
+    desk.suspend_volunteer(cadre, by="O-1", at=T0 + 3 * hour, reason="停职")
+    assert cadre not in told(2)
+    # a desk restored from the journal routes the same way
+    assert cadre not in told(3, lf.Desk.restore(directory, desk.journal))
+    desk.refresh()
+    desk.reinstate_volunteer(cadre, by="O-1", at=T0 + 7 * hour)
+    assert cadre in told(4)
+    desk.retire_volunteer(cadre, by=cadre, at=T0 + 9 * hour)
+    assert cadre not in told(5)
+    assert cadre in {a.assignee_id for a in desk.router.route(_report(6)).assignments}

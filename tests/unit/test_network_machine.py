@@ -25,6 +25,9 @@ AUDIENCES = [
     Audience(zone_ids=("Z-2",), roles=(lf.VolunteerRole.COMMUNITY_CADRE,)),
 ]
 
+# Matters a community cadre owns or is told of, and one the police own.
+MATTERS = ["小区门口有人占道摆摊", "楼道灯坏了，物业不管", "有人打架，有人流血"]
+
 
 class NetworkMachine(RuleBasedStateMachine):
     @initialize()
@@ -32,6 +35,7 @@ class NetworkMachine(RuleBasedStateMachine):
         self.desk = lf.Desk(DIRECTORY)
         self.now = START
         self.bulletins = 0
+        self.reports = 0
 
     def _at(self) -> dt.datetime:
         self.now += dt.timedelta(minutes=7)
@@ -170,6 +174,19 @@ class NetworkMachine(RuleBasedStateMachine):
                 site, by="O-1", at=self._at(), status=status, text="渡口有人打架"
             )
         )
+
+    @rule(community=st.sampled_from(COMMUNITIES), text=st.sampled_from(MATTERS))
+    def receive(self, community: str, text: str) -> None:
+        self.reports += 1
+        report = lf.Report(
+            id=f"R-{self.reports}", received_at=self._at(), text=text, community_id=community
+        )
+        incident = self.desk.receive(report)
+        if incident.report.id == report.id:  # routed now, not linked to an earlier one
+            roster = self.desk.roster
+            for assignment in incident.decision.assignments:
+                member = roster.members.get(assignment.assignee_id)
+                assert member is None or member.status is lf.VolunteerStatus.ACTIVE
 
     @rule()
     def start_check_ins(self) -> None:

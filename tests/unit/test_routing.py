@@ -455,3 +455,86 @@ def test_a_leader_in_a_group_and_a_liaison_from_another_zone_route_as_the_rules_
             assert decision == route_by_hand(router, report)
             owners.add(decision.owner_id)
     assert {outsider, zone.leader_id} <= owners
+
+
+# --- volunteers' statuses: only active ones are routed to -----------------------------------
+
+
+def _cadre_case(directory: lf.Directory) -> lf.Report:
+    """A report of a non-police matter no agency takes: its community's cadre owns it."""
+    agency_codes = {code for agency in directory.agencies for code in agency.categories}
+    code = next(
+        c.code
+        for c in lf.default_policy().categories
+        if not c.police and c.code not in agency_codes
+    )
+    return _report(text="反映一个问题", category=code, community_id="C-1")
+
+
+def test_a_suspended_cadre_is_neither_given_a_matter_nor_told_of_one(
+    router: lf.Router, directory: lf.Directory
+) -> None:
+    report = _report(text="小区门口有人占道摆摊", community_id="C-1")
+    cadre = directory.community("C-1").cadre_ids[0]
+    told = router.route(report)
+    assert cadre in {a.assignee_id for a in told.assignments}
+
+    suspended = router.with_statuses({cadre: lf.VolunteerStatus.SUSPENDED})
+    assert cadre not in {a.assignee_id for a in suspended.route(report).assignments}
+    owned = router.route(_cadre_case(directory))
+    assert owned.owner_id == cadre
+    passed_over = suspended.route(_cadre_case(directory))
+    assert passed_over.owner_id != cadre
+    assert cadre not in {a.assignee_id for a in passed_over.assignments}
+    # the router it came from is unchanged, and statuses build up
+    assert router.route(report) == told
+    back = suspended.with_statuses({cadre: lf.VolunteerStatus.ACTIVE})
+    assert back.route(report) == told
+
+
+def test_statuses_for_unknown_people_or_of_the_wrong_type_are_refused(
+    router: lf.Router,
+) -> None:
+    with pytest.raises(lf.UnknownIdError):
+        router.with_statuses({"V-404": lf.VolunteerStatus.SUSPENDED})
+    with pytest.raises(lf.InvalidValueError, match=r"statuses\['V-1'\]"):
+        router.with_statuses({"V-1": "suspended"})  # type: ignore[dict-item]
+
+
+_CIVIL_CODES = [c.code for c in lf.default_policy().categories if not c.police]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_router_told_statuses_routes_as_one_built_on_a_directory_that_has_them(
+    data: st.DataObject,
+) -> None:
+    directory = data.draw(directories(min_communities=1))
+    report = data.draw(reports(directory))
+    communities = [c for c in directory.communities if c.cadre_ids] or directory.communities
+    community = data.draw(st.sampled_from(communities))
+    if data.draw(st.integers(0, 3)):  # mostly a non-police matter there: a cadre's, maybe
+        codes = _CIVIL_CODES + [code for a in directory.agencies for code in a.categories]
+        report = attrs.evolve(
+            report, category=data.draw(st.sampled_from(codes)), community_id=community.id
+        )
+    # Mostly the statuses of that community's cadres, which routing reads; else anyone's.
+    everyone = [v.id for v in directory.volunteers]
+    chosen = list(community.cadre_ids) if data.draw(st.integers(0, 3)) else everyone
+    statuses = data.draw(
+        st.dictionaries(
+            st.sampled_from(chosen) if chosen else st.nothing(),
+            st.sampled_from(list(lf.VolunteerStatus)),
+            max_size=len(chosen),
+        )
+    )
+    rebuilt = attrs.evolve(
+        directory,
+        volunteers=tuple(
+            attrs.evolve(v, status=statuses.get(v.id, v.status)) for v in directory.volunteers
+        ),
+    )
+    told = lf.Router(directory).with_statuses(statuses)
+    expected = lf.Router(rebuilt).route(report)
+    assert told.route(report) == expected
+    assert told.route(report, load={"nobody": 0}) == expected
