@@ -22,7 +22,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any
 
 import attrs
 
@@ -149,6 +149,7 @@ from lianfang.roster import (
 )
 from lianfang.routing import Router
 from lianfang.snapshot import DeskState, dump_snapshot, fingerprint, load_snapshot
+from lianfang.staffing import Staffing
 from lianfang.triage import Classifier
 
 __all__ = ["CheckInResult", "Desk", "DuplicateRule"]
@@ -536,16 +537,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-class _Routing(NamedTuple):
-    """The router a desk routes with: its :attr:`Desk.router` (``base``) told the
-    statuses of the cadres that ``roster`` has ``changed`` from the directory."""
-
-    base: Router
-    roster: Roster
-    changed: dict[str, VolunteerStatus]
-    router: Router
-
-
 class Desk:
     """Receives reports, tracks incidents through their lifecycle, escalates, audits.
 
@@ -581,7 +572,7 @@ class Desk:
         self.network_policy = self._state.network.policy
         self._neighbourhood: Neighbourhood | None = None
         self._cadre_ids = sorted({v for c in directory.communities for v in c.cadre_ids})
-        self._routing: _Routing | None = None  # see _router()
+        self._staffing: Staffing | None = None  # see _router()
         if snapshot is not None:
             self._start_from(snapshot)
         self.refresh()
@@ -771,7 +762,7 @@ class Desk:
 
     def _events_for(self, report: Report) -> list[Event]:
         state = self._state
-        decision = self._router().route(report, load=state.load)
+        decision = self._router(report.received_at).route(report, load=state.load)
         by = report.reporter_id or SYSTEM
         duplicate = self._duplicate_of(
             report, decision.kind, decision.category, decision.community_id
@@ -784,25 +775,14 @@ class Desk:
             _new_routed(report.id, report.received_at, SYSTEM, decision),
         ]
 
-    def _router(self) -> Router:
-        """:attr:`router`, told how the roster has the directory's cadres now (a suspended
-        or retired cadre is routed nothing); made again only when that changes."""
-        roster = self.roster
-        known = self._routing
-        if known is not None and known.base is self.router and known.roster is roster:
-            return known.router
-        members = roster.members
-        changed = {
-            cadre_id: members[cadre_id].status
-            for cadre_id in self._cadre_ids
-            if members[cadre_id].status is not self.directory.volunteer(cadre_id).status
-        }
-        if known is not None and known.base is self.router and known.changed == changed:
-            router = known.router
-        else:
-            router = self.router.with_statuses(changed) if changed else self.router
-        self._routing = _Routing(self.router, roster, changed, router)
-        return router
+    def _router(self, at: dt.datetime) -> Router:
+        """:attr:`router`, told how the roster has the directory's cadres at ``at`` (one
+        suspended, retired or without a required credential is routed nothing)."""
+        staffing = self._staffing
+        if staffing is None or not staffing.fits(self.router, self.roster):
+            staffing = Staffing(self.router, self.roster, self.directory, self._cadre_ids)
+            self._staffing = staffing
+        return staffing.router_at(at)
 
     def _duplicate_of(
         self, report: Report, kind: Kind, category: str | None, community_id: str | None
@@ -891,7 +871,7 @@ class Desk:
         An upgrade needs no reason; a downgrade to a less urgent kind or priority does.
         """
         incident = self._actionable(incident_id, by, at, "retriage")
-        decision = self._router().route(
+        decision = self._router(at).route(
             incident.report, load=self._state.load, kind=kind, priority=priority
         )
         less_urgent = _URGENCY[decision.kind] > _URGENCY[incident.kind] or (

@@ -41,6 +41,7 @@ from lianfang.model import GeoPoint, Phone, Volunteer, VolunteerRole, VolunteerS
 from lianfang.network_policy import NetworkPolicy, default_network_policy
 
 __all__ = [
+    "ALWAYS",
     "Coverage",
     "CoverageGap",
     "Credential",
@@ -55,6 +56,11 @@ __all__ = [
     "check_can_suspend",
     "coverage",
 ]
+
+
+ALWAYS = dt.datetime.min.replace(tzinfo=dt.UTC)
+"""The earliest instant: what :meth:`Roster.blocked_from` gives when a volunteer has
+never held a credential required from the start."""
 
 
 @attrs.frozen
@@ -207,6 +213,22 @@ class Roster:
             ):
                 out.append(rule.credential)
         return tuple(out)
+
+    def blocked_from(self, member: Member) -> dt.datetime | None:
+        """From when ``member``'s credentials keep them out of routing, as they stand: the
+        earliest expiry of a credential their role needs; ``ALWAYS`` when one required from
+        the start is missing; None when nothing blocks them. At any ``at``,
+        :meth:`blocking_credentials` is non-empty exactly when ``at >= blocked_from``."""
+        earliest: dt.datetime | None = None
+        for rule in self.policy.credentials_for(member.role):
+            held = member.credential(rule.credential)
+            if held is None:
+                if rule.required_from_start:
+                    return ALWAYS
+                continue
+            if earliest is None or held.expires_at < earliest:
+                earliest = held.expires_at
+        return earliest
 
     def is_routable(self, volunteer_id: str, at: dt.datetime | None = None) -> bool:
         """Active, and (when ``at`` is given) holding every credential its role needs."""

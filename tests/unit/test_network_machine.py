@@ -10,6 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import lianfang as lf
 from lianfang.events import Audience, Bulletin, BulletinTopic, CheckInStatus
+from lianfang.network_policy import CredentialRule, NetworkPolicy, default_network_policy
 from lianfang.testing import assert_same_desk_state, make_directory
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -17,6 +18,7 @@ START = dt.datetime(2021, 3, 1, 8, 0, tzinfo=CST)
 DIRECTORY = make_directory(zones=2, groups_per_zone=1, communities_per_group=2)
 COMMUNITIES = [c.id for c in DIRECTORY.communities]
 PEOPLE = [f"V-{n}" for n in range(1, 16)] + ["V-100", "V-101", "V-102"]
+CADRES = sorted({v for c in DIRECTORY.communities for v in c.cadre_ids})
 ACTORS = ["O-1", "O-2", "O-3", "O-5", "O-6", "V-1", "V-4", "V-7", "V-10", "V-2"]
 AUDIENCES = [
     Audience(),
@@ -25,6 +27,13 @@ AUDIENCES = [
     Audience(zone_ids=("Z-2",), roles=(lf.VolunteerRole.COMMUNITY_CADRE,)),
 ]
 
+# Cadres need a training certificate, once one is recorded: a lapsed one blocks routing.
+POLICY = NetworkPolicy(
+    credentials=(
+        *default_network_policy().credentials,
+        CredentialRule(lf.VolunteerRole.COMMUNITY_CADRE, "training"),
+    )
+)
 # Matters a community cadre owns or is told of, and one the police own.
 MATTERS = ["小区门口有人占道摆摊", "楼道灯坏了，物业不管", "有人打架，有人流血"]
 
@@ -32,7 +41,7 @@ MATTERS = ["小区门口有人占道摆摊", "楼道灯坏了，物业不管", "
 class NetworkMachine(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
-        self.desk = lf.Desk(DIRECTORY)
+        self.desk = lf.Desk(DIRECTORY, network_policy=POLICY)
         self.now = START
         self.bulletins = 0
         self.reports = 0
@@ -185,8 +194,21 @@ class NetworkMachine(RuleBasedStateMachine):
         if incident.report.id == report.id:  # routed now, not linked to an earlier one
             roster = self.desk.roster
             for assignment in incident.decision.assignments:
-                member = roster.members.get(assignment.assignee_id)
-                assert member is None or member.status is lf.VolunteerStatus.ACTIVE
+                if assignment.assignee_id in roster:  # a volunteer: one routable now
+                    assert roster.is_routable(assignment.assignee_id, report.received_at)
+
+    @rule(volunteer=st.sampled_from(CADRES), days=st.integers(-1, 2))
+    def record_training(self, volunteer: str, days: int) -> None:
+        at = self._at()
+        self._try(
+            lambda: self.desk.record_credential(
+                volunteer,
+                credential="training",
+                expires_at=at + dt.timedelta(days=days),
+                by="O-1",
+                at=at,
+            )
+        )
 
     @rule()
     def start_check_ins(self) -> None:
@@ -226,14 +248,16 @@ class NetworkMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_journal_restores_the_same_state(self) -> None:
-        again = lf.Desk.restore(DIRECTORY, self.desk.journal)
+        again = lf.Desk.restore(DIRECTORY, self.desk.journal, network_policy=POLICY)
         assert_same_desk_state(again, self.desk)
 
     @invariant()
     def a_snapshot_and_the_events_after_it_restore_the_same_state(self) -> None:
         if not hasattr(self, "snapshot"):
             return
-        again = lf.Desk.restore(DIRECTORY, self.desk.journal, snapshot=self.snapshot)
+        again = lf.Desk.restore(
+            DIRECTORY, self.desk.journal, snapshot=self.snapshot, network_policy=POLICY
+        )
         assert_same_desk_state(again, self.desk)
 
 

@@ -317,3 +317,62 @@ def test_coverage_gaps_disappear_exactly_when_targets_are_met(
                 met = role not in needed or any(v.role is role for v in active)
                 assert any(g.role is role for g in gaps) == (not met)
         assert report.complete == all(not report.gaps_in(c) for c in ("C-1", "C-2", "C-3"))
+
+
+CADRE_RULES = NetworkPolicy(
+    credentials=(
+        CredentialRule(lf.VolunteerRole.COMMUNITY_CADRE, "training"),
+        CredentialRule(lf.VolunteerRole.COMMUNITY_CADRE, "oath", required_from_start=True),
+    )
+)
+
+
+def _told_of_a_stall(desk: lf.Desk, n: int, at: dt.datetime) -> set[str]:
+    report = make_report(
+        id=f"R-{n}", text="小区门口有人占道摆摊", community_id="C-1", received_at=at
+    )
+    return {a.assignee_id for a in desk.receive(report).decision.assignments}
+
+
+def test_a_desk_routes_nothing_to_a_cadre_whose_required_credential_lapsed(
+    directory: lf.Directory,
+) -> None:
+    desk = lf.Desk(directory, network_policy=CADRE_RULES)
+    cadre = directory.community("C-1").cadre_ids[0]
+    assert cadre not in _told_of_a_stall(desk, 1, T0)  # the oath was never recorded
+    for credential in ("oath", "training"):
+        desk.record_credential(
+            cadre, credential=credential, expires_at=T0 + 10 * DAY, by="O-1", at=T0 + H
+        )
+    assert cadre in _told_of_a_stall(desk, 2, T0 + 9 * DAY)
+    assert cadre not in _told_of_a_stall(desk, 3, T0 + 10 * DAY)  # expired: blocked from then
+    assert cadre in _told_of_a_stall(desk, 4, T0 + 9 * DAY + 2 * H)  # a late report, back then
+    desk.record_credential(
+        cadre, credential="training", expires_at=T0 + 400 * DAY, by="O-1", at=T0 + 11 * DAY
+    )
+    assert cadre not in _told_of_a_stall(desk, 5, T0 + 12 * DAY)  # the oath still lapsed
+    desk.record_credential(
+        cadre, credential="oath", expires_at=T0 + 400 * DAY, by="O-1", at=T0 + 12 * DAY
+    )
+    assert cadre in _told_of_a_stall(desk, 6, T0 + 13 * DAY)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    expiries=st.lists(st.none() | st.integers(-5, 5), min_size=2, max_size=2),
+    days=st.integers(-7, 7),
+)
+def test_blocked_from_is_when_the_blocking_credentials_begin(
+    expiries: list[int | None], days: int
+) -> None:
+    desk = lf.Desk(make_directory(), network_policy=CADRE_RULES)
+    for credential, expiry in zip(("training", "oath"), expiries, strict=True):
+        if expiry is not None:
+            desk.record_credential(
+                "V-1", credential=credential, expires_at=T0 + expiry * DAY, by="O-1", at=T0
+            )
+    roster = desk.roster
+    member = roster.member("V-1")
+    start = roster.blocked_from(member)
+    for at in (T0 + days * DAY, T0 + days * DAY - dt.timedelta(microseconds=1)):
+        assert bool(roster.blocking_credentials(member, at)) == (start is not None and at >= start)
