@@ -241,6 +241,11 @@ RESERVED_REASONS: Mapping[str, Label] = types.MappingProxyType(
             "只提到被否认或假设的危险，人工复核",
             "only denied or hypothetical danger is mentioned: for review",
         ),
+        "fallback.near_miss": Label(
+            "只提到与危险词相似的无害说法（如“火锅”“消防演练”），不按紧急处理，人工复核",
+            "only harmless look-alikes of danger words (such as 'hotpot', 'fire drill'): "
+            "not an emergency, for review",
+        ),
         "classifier": Label("文本模型判断", "text model verdict"),
         "classifier.low_confidence": Label(
             "文本模型置信度不足，按规则判断", "text model not confident enough: rules decide"
@@ -266,9 +271,9 @@ class Policy:
     ``ack_deadlines`` says how soon an incident of each priority must be acknowledged,
     ``clue_ack_deadline`` how soon a clue must. ``capacity`` caps the open incidents
     per assignee (``None``: no cap). ``unclear`` is the outcome when nothing in the
-    report can be classified, ``negated`` when only denied or hypothetical danger is
-    mentioned; both are marked for review. A host classifier's verdict is used only at
-    or above ``classifier_min_confidence``.
+    report can be classified, ``negated`` when only denied or hypothetical danger, or only
+    near misses (火锅), are mentioned; both are marked for review. A host classifier's
+    verdict is used only at or above ``classifier_min_confidence``.
     """
 
     name: str

@@ -184,7 +184,10 @@ def _decide(
     verdicts: list[tuple[int, Outcome, str | None]] = []  # (score, outcome, category)
     over_same_matter = denied_same_matter = anything_negated = False
     facts = matcher.facts
+    near_miss = _MASK in hits  # harmless look-alikes of danger words (火锅, fire drill)
     for index in sorted(hits):
+        if index == _MASK:
+            continue
         fact, hit = facts[index], hits[index]
         evidence.extend(hit.phrases)
         if hit.mode == _NEGATED:
@@ -219,6 +222,10 @@ def _decide(
         elif anything_negated:
             final, review = policy.negated, True
             reasons.append("fallback.negated")
+        elif near_miss:  # what looked like danger is known to be harmless: not unclear
+            final, review = policy.negated, True
+            reasons.append("fallback.near_miss")
+            evidence.extend(hits[_MASK].phrases)
         else:
             final, review = policy.unclear, True
             reasons.append("fallback.unclear")
@@ -473,7 +480,12 @@ class _Matcher:
                     continue
                 owner, end = taker
             pos = end
-            if owner == _MASK:
+            if owner == _MASK:  # a near miss: hidden from the rules, kept for _decide
+                masked = hits.get(_MASK)
+                if masked is None:
+                    hits[_MASK] = _Hit(_CURRENT, source[start:end])
+                else:
+                    masked.phrases.append(source[start:end])
                 continue
             hit = hits.get(owner)
             if hit is not None and hit.mode == _CURRENT:

@@ -510,9 +510,8 @@ def test_the_fast_matcher_finds_exactly_what_the_plain_alternation_finds() -> No
     ]
     for text in texts:
         expected: dict[int, list[str]] = {}
-        for start, end, owner in naive_scan(policy, text):
-            if owner >= 0:
-                expected.setdefault(owner, []).append(_normalise(text)[start:end])
+        for start, end, owner in naive_scan(policy, text):  # owner -1: a near miss
+            expected.setdefault(owner, []).append(_normalise(text)[start:end])
         found = {
             o: [_normalise(p) for p in hit.phrases] for o, hit in matcher.scan(text, None).items()
         }
@@ -610,3 +609,34 @@ def test_any_category_with_danger_in_the_text_is_an_emergency(
 ) -> None:
     text = f"{before}。{danger}" if before else danger
     assert kind_of(text, category) is Kind.EMERGENCY
+
+
+# Harmless look-alikes of danger words (the policy's near misses), and words that carry no
+# signal at all, to build texts whose only danger-looking words are near misses.
+NEAR_MISSES = ["火锅", "打火机", "消防演练", "救命稻草", "抢购", "剧本杀", "fire drill"]
+NEAR_MISSES += ["crash course", "dying to"]
+FILLERS = ["今天", "我们", "楼下", "新开了一家", "朋友说", "大家", "下午", "we", "tonight", "a"]
+
+
+def test_a_near_miss_alone_is_a_non_emergency_for_review_not_an_unclear_emergency() -> None:
+    result = triage_text("我们在吃火锅", default_policy())
+    assert (result.kind, result.needs_review) == (Kind.NON_EMERGENCY, True)
+    assert result.reasons == ("fallback.near_miss",)
+    assert result.evidence == ("火锅",)
+    # a real danger beside the near miss still counts
+    assert kind_of("火锅店着火了") is Kind.EMERGENCY
+    assert triage_text("喂喂，那个……", default_policy()).reasons == ("fallback.unclear",)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    before=st.lists(st.sampled_from(FILLERS), max_size=3),
+    near_miss=st.sampled_from(NEAR_MISSES),
+    after=st.lists(st.sampled_from(FILLERS), max_size=3),
+)
+def test_a_text_whose_only_danger_looking_words_are_near_misses_is_never_an_emergency(
+    before: list[str], near_miss: str, after: list[str]
+) -> None:
+    text = " ".join([*before, near_miss, *after])
+    result = triage_text(text, default_policy())
+    assert result.kind is not Kind.EMERGENCY, result.reasons
