@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pytest
 
 import lianfang as lf
+from lianfang.builders import trusted
 from lianfang.testing import make_directory, make_report
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -292,8 +294,14 @@ def test_a_report_that_cannot_be_stored_is_refused_and_changes_nothing(
     desk = lf.Desk(directory, journal)
     desk.receive(_report(1))
     before = (desk.version, desk.incidents(), desk.outbox(), desk.load())
-    # A lone surrogate (text decoded with errors="surrogateescape") has no UTF-8 form.
-    bad = _report(2, community_id="C-2", text="有人赌博\udcff")
+    # A lone surrogate (text decoded with errors="surrogateescape") has no UTF-8 form: a
+    # report refuses it, naming the field ...
+    with pytest.raises(lf.InvalidValueError, match=r"text: holds a lone surrogate at index 4"):
+        _report(2, community_id="C-2", text="有人赌博\udcff")
+    # ... and a report built without its checks is still refused by the journal.
+    fine = _report(2, community_id="C-2", text="有人赌博")
+    fields = [getattr(fine, field.name) for field in attrs.fields(lf.Report)]
+    bad = trusted(lf.Report)(*[v + "\udcff" if v == "有人赌博" else v for v in fields])
     # The journal refuses the batch: the third record, the bad report's ReportReceived.
     with pytest.raises(lf.ValidationError, match=r"records\[2\]\.data: holds a lone surrogate"):
         desk.receive_many([_report(3, community_id="C-3", text="路灯坏了"), bad])

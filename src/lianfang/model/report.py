@@ -66,9 +66,32 @@ def _category(_instance: object, _attribute: object, value: str | None) -> None:
         raise InvalidValueError([f"category: {value!r} is not a six-digit category code"])
 
 
-def _text(_instance: object, _attribute: object, value: str) -> None:
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(name: str, value: object) -> None:
+    """A string that can be stored as UTF-8: text decoded with ``errors="surrogateescape"``
+    holds lone surrogates, which no journal can write."""
     if not isinstance(value, str):
-        raise InvalidValueError([f"text: must be a string, not {type(value).__name__}"])
+        raise InvalidValueError([f"{name}: must be a string, not {type(value).__name__}"])
+    if not value.isascii() and (found := _LONE_SURROGATE.search(value)) is not None:
+        raise InvalidValueError(
+            [
+                f"{name}: holds a lone surrogate at index {found.start()}, which cannot be "
+                "stored as UTF-8 (was it decoded with errors='surrogateescape'?)"
+            ]
+        )
+
+
+def _text(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    _storable(attribute.name, value)
+
+
+def _optional_text(
+    _instance: object, attribute: attrs.Attribute[str | None], value: object
+) -> None:
+    if value is not None:
+        _storable(attribute.name, value)
 
 
 @attrs.frozen
@@ -85,7 +108,7 @@ class Report:
     channel: Channel = attrs.field(default=Channel.PHONE_110, validator=instance_of(Channel))
     reporter_id: str | None = attrs.field(default=None, validator=optional_non_empty)
     community_id: str | None = attrs.field(default=None, validator=optional_non_empty)
-    address: str | None = None
+    address: str | None = attrs.field(default=None, validator=_optional_text)
     location: GeoPoint | None = attrs.field(
         default=None, validator=attrs.validators.optional(instance_of(GeoPoint))
     )
