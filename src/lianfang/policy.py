@@ -32,7 +32,8 @@ How rules are read (the full algorithm is in :mod:`lianfang.triage`):
   ``not``, ``nobody``, ``risk of``) precedes it in its clause (within
   ``cues.negation_window`` characters, or ``cues.negation_words`` words for English),
   unless an uncertainty cue (``是不是``, ``not sure``) is there too. It is *past* when an
-  end cue follows it (``已经散了``, ``the fire is out``), or when the nearest time cue
+  end cue follows it (``已经散了``, ``the fire is out``) and no ``cues.ongoing`` cue
+  (``还在``, ``still``) comes between them, or when the nearest time cue
   before it in its sentence (else after it in its clause) is a past or habitual one
   (``昨天``, ``天天``, ``last night``) rather than a present one (``现在``, ``still``).
   A rule with a ``past`` outcome uses it then; a rule without one ignores tense. A
@@ -197,6 +198,7 @@ class Cues:
     past: tuple[str, ...]
     present: tuple[str, ...]
     ended: tuple[str, ...]
+    ongoing: tuple[str, ...] = ()
     negation_window: int = 8
     negation_words: int = 5
 
@@ -606,7 +608,15 @@ def _content_problems(
             ids[rule.id] = i
 
     if cues is not None:
-        for field in ("near_misses", "negations", "not_negations", "past", "present", "ended"):
+        for field in (
+            "near_misses",
+            "negations",
+            "not_negations",
+            "past",
+            "present",
+            "ended",
+            "ongoing",
+        ):
             for j, pattern in enumerate(getattr(cues, field)):
                 problem = _pattern_problem(pattern)
                 if problem:

@@ -409,6 +409,7 @@ class _Matcher:
         self.ended = [_optional((*rule.ended_by, *cues.ended)) for rule in policy.rules]
         self.lasting = [rule.lasting for rule in policy.rules]
         self.present, self.past = _optional(cues.present), _optional(cues.past)
+        self.ongoing = _optional(cues.ongoing)
         self.time_words = _optional((*cues.present, *cues.past))
         self.category_rules = tuple(
             i for i, rule in enumerate(policy.rules) if rule.categories and not rule.patterns
@@ -570,8 +571,13 @@ class _Matcher:
         self, info: _Text, start: int, end: int, ended: re.Pattern[str] | None, lasting: bool
     ) -> bool:
         norm = info.norm
-        if ended is not None and ended.search(norm, end, end + _AFTER_REACH) is not None:
-            return True
+        if ended is not None:
+            found = ended.search(norm, end, end + _AFTER_REACH)
+            # "拿刀追人,现在还在追,往东跑了": still going on, whatever follows.
+            if found is not None and (
+                self.ongoing is None or self.ongoing.search(norm, end, found.start()) is None
+            ):
+                return True
         if lasting or self.time_words is None:  # a lasting state is over only when ended
             return False
         starts = info.time_cues(self.time_words)

@@ -646,3 +646,13 @@ def test_a_text_whose_only_danger_looking_words_are_near_misses_is_never_an_emer
     text = " ".join([*before, near_miss, *after])
     result = triage_text(text, default_policy())
     assert result.kind is not Kind.EMERGENCY, result.reasons
+
+
+def test_an_end_cue_after_a_still_going_on_cue_does_not_make_a_danger_past() -> None:
+    chase = "校门口有人拿刀追一个学生，现在还在追，往文化路跑了"
+    assert kind_of(chase) is Kind.EMERGENCY
+    assert kind_of("校门口有人拿刀追一个学生，往文化路跑了") is Kind.NON_EMERGENCY  # he ran off
+    assert kind_of("刚才有人打架，现在已经散了") is Kind.NON_EMERGENCY
+    assert kind_of("a man is waving a knife at people, he is still there, others ran off") is (
+        Kind.EMERGENCY
+    )
