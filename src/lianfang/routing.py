@@ -21,8 +21,9 @@ from lianfang.builders import trusted
 from lianfang.directory import Directory
 from lianfang.duty import DutyRoll
 from lianfang.errors import InvalidValueError
+from lianfang.gazetteer import Gazetteer
 from lianfang.locate import LOCATE_REASONS, Locator, Place
-from lianfang.model import Kind, Priority, Report, VolunteerStatus
+from lianfang.model import Community, Kind, Priority, Report, VolunteerStatus
 from lianfang.policy import Policy, default_policy
 from lianfang.triage import Classifier, Triage, triager
 
@@ -112,6 +113,11 @@ ROUTE_REASONS: dict[str, tuple[str, str]] = {
     ),
     "triage.manual": ("值班人员人工改判类别", "a person changed the kind by hand"),
     "route.needs_review": ("需要人工复核", "needs a human review"),
+    "route.danger_in_place_name": (
+        "危险词只出现在地名中（如“火烧坪村”），仍按紧急处理，请人工复核",
+        "the danger words are only in a place name (such as 火烧坪村): still an emergency, "
+        "for review",
+    ),
 }
 
 # The priority a person's re-triage gets when they name only a kind.
@@ -271,6 +277,7 @@ _UNKNOWN_PLACE = ("route.unknown_place",)
 _EMERGENCY_REASONS = ("route.emergency",)
 _AGENCY = ("route.agency",)
 _CADRE = ("route.cadre",)
+_DANGER_IN_NAME = ("route.danger_in_place_name",)
 _LIAISON = ("route.liaison",)
 _CLUE_REASONS = ("route.clue",)
 _INFO = ("route.info",)
@@ -340,6 +347,9 @@ class Router:
             buffer_m=self.policy.locate_buffer_m,
             several_names=self.policy.several_places,
         )
+        # Community names that read as danger on their own (a village called 火烧坪): see
+        # _danger_only_in_names. None in most directories, which then pay nothing.
+        self._alarming_names = _alarming_names(directory.communities, self._triage)
         self._agencies_by_category: dict[str, tuple[str, ...]] = {}
         for agency in sorted(directory.agencies, key=lambda a: a.id):
             for code in agency.categories:
@@ -386,6 +396,13 @@ class Router:
                 reasons=("triage.manual",),
                 evidence=(),
             )
+        # Danger read only in a place name stays an emergency (safety first), for review.
+        named_danger = (
+            kind is None
+            and verdict.kind is _EMERGENCY
+            and self._alarming_names is not None
+            and self._danger_only_in_names(report)
+        )
         community_id, method, located, doubtful, _, _, _ = self._locator.where(report)
         area = self._areas.get(community_id) if community_id is not None else None
         at = report.received_at
@@ -396,6 +413,9 @@ class Router:
         else:
             owner, notified, escalation, reasons, ack_within = self._plan(area, verdict, at)
         decided = verdict.kind
+        if named_danger:
+            reasons += _DANGER_IN_NAME
+            doubtful = True
         # Positional: this runs for every report, and keywords cost a third more here.
         return _new_decision(
             report.id,  # report_id
@@ -453,6 +473,19 @@ class Router:
                     area, cadre_ids=cadres, cadre_told=_first_told(cadres, self._notice)
                 )
         return router
+
+    def _danger_only_in_names(self, report: Report) -> bool:
+        """Whether ``report`` reads as an emergency only because its text names a community
+        whose name reads as danger ("火烧坪村路灯坏了"): with those names blanked out, it
+        does not."""
+        assert self._alarming_names is not None
+        text = report.text
+        mentions = self._alarming_names.find(text)
+        if not mentions:
+            return False
+        for mention in reversed(mentions):  # from the end, so earlier positions hold
+            text = f"{text[: mention.start]}某地{text[mention.end :]}"
+        return self._triage(text, report.category, self.classifier).kind is not _EMERGENCY
 
     def route_many(
         self, reports: Iterable[Report], *, load: Mapping[str, int] | None = None
@@ -654,6 +687,21 @@ def _prepare_areas(directory: Directory, notice: Callable[[str], Assignment]) ->
             neighbours=shared(roll.mask_of(o for g in others for o in g.officer_ids)),
         )
     return areas
+
+
+def _alarming_names(
+    communities: Sequence[Community], triage: Callable[[str, str | None, None], Triage]
+) -> Gazetteer | None:
+    """The communities' names and aliases that triage reads as an emergency on their own,
+    as a gazetteer; None when there are none."""
+    alarming = [
+        (name, community.id)
+        for community in communities
+        for name in (community.name, *community.aliases)
+        if (verdict := triage(name, None, None)).kind is Kind.EMERGENCY
+        and not verdict.needs_review  # not just "unclear"
+    ]
+    return Gazetteer.build(alarming) if alarming else None
 
 
 def _active(

@@ -538,3 +538,49 @@ def test_a_router_told_statuses_routes_as_one_built_on_a_directory_that_has_them
     expected = lf.Router(rebuilt).route(report)
     assert told.route(report) == expected
     assert told.route(report, load={"nobody": 0}) == expected
+
+
+# --- danger read only in a place name ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fire_village() -> lf.Directory:
+    """The test directory with C-1 renamed after a real village whose name reads as fire."""
+    directory = make_directory()
+    first, *others = directory.communities
+    village = attrs.evolve(first, name="火烧坪村", aliases=("火烧坪",))
+    return attrs.evolve(directory, communities=(village, *others))
+
+
+def test_danger_read_only_in_a_place_name_stays_an_emergency_for_review(
+    fire_village: lf.Directory,
+) -> None:
+    router = lf.Router(fire_village)
+    lamp = router.route(_report(text="火烧坪村路灯坏了"))
+    assert (lamp.kind, lamp.needs_review, lamp.community_id) == (lf.Kind.EMERGENCY, True, "C-1")
+    assert lamp.reasons[-1] == "route.danger_in_place_name"
+    assert "地名" in lamp.explain() and "place name" in lamp.explain(lang="en")
+    fire = router.route(_report(text="火烧坪村着火了"))  # a real fire there: nothing to doubt
+    assert fire.kind is lf.Kind.EMERGENCY and "route.danger_in_place_name" not in fire.reasons
+    manual = router.route(_report(text="火烧坪村路灯坏了"), kind=lf.Kind.EMERGENCY)
+    assert "route.danger_in_place_name" not in manual.reasons
+    # a directory with no such names behaves as before
+    plain = lf.Router(make_directory()).route(_report(text="东门社区路灯坏了"))
+    assert "route.danger_in_place_name" not in plain.reasons
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["火烧坪村", "火烧坪", "路灯坏了", "着火了", "有人", "打架", "，", "没有"]),
+        min_size=1,
+        max_size=5,
+    ).map("".join)
+)
+def test_a_place_name_never_makes_a_decision_less_urgent_than_its_triage(
+    fire_village: lf.Directory, text: str
+) -> None:
+    decision = lf.Router(fire_village).route(_report(text=text))
+    assert decision.kind is triage(_report(text=text), lf.default_policy()).kind
+    if "route.danger_in_place_name" in decision.reasons:
+        assert decision.kind is lf.Kind.EMERGENCY and decision.needs_review
