@@ -332,7 +332,12 @@ class _Hit:
 
 _MASK = -1
 # Clause breaks: punctuation, a tag's brackets (【巡查】), a dash between spaces, "but".
-_LAST_CLAUSE_BREAK = re.compile(r".*(?:[,;:!?。、【】—–\n]|\s-\s|\bbut\b)", re.DOTALL)
+_LAST_CLAUSE_BREAK = re.compile(
+    r".*(?:[,;:!?。、【】—–\n]|\s-\s|\bbut\b"
+    # "not moving and his lips are blue": "and" before a new subject starts a new clause
+    r"|\band (?:he|she|they|it|his|her|their|the|a|an|there|someone|somebody)\b)",
+    re.DOTALL,
+)
 _CLAUSE_BREAK = re.compile(r"[,;:!?。、【】—–\n]|\s-\s")
 _SENTENCE_BREAK = re.compile(r"[。!?\n.](?:(?<=[。!?\n])|(?=\s))")  # "." only before a space
 _SENTENCE_REACH = 60  # characters looked back for a time cue
