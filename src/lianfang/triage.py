@@ -361,11 +361,20 @@ class _Text:
         i = bisect.bisect_right(self._sentence_breaks, at) - 1
         return self._sentence_breaks[i] if i >= 0 else 0
 
+    def clause_start(self, at: int) -> int:
+        breaks = self._clause_break_positions()
+        i = bisect.bisect_left(breaks, at) - 1
+        return breaks[i] + 1 if i >= 0 else 0
+
     def clause_end(self, at: int) -> int:
+        breaks = self._clause_break_positions()
+        i = bisect.bisect_left(breaks, at)
+        return breaks[i] if i < len(breaks) else len(self.norm)
+
+    def _clause_break_positions(self) -> list[int]:
         if self._clause_breaks is None:
             self._clause_breaks = [m.start() for m in _CLAUSE_BREAK.finditer(self.norm)]
-        i = bisect.bisect_left(self._clause_breaks, at)
-        return self._clause_breaks[i] if i < len(self._clause_breaks) else len(self.norm)
+        return self._clause_breaks
 
     def time_cues(self, finder: re.Pattern[str]) -> list[int]:
         """Where time words start."""
@@ -588,17 +597,30 @@ class _Matcher:
         starts = info.time_cues(self.time_words)
         if not starts:
             return False
+        after = bisect.bisect_left(starts, end)  # the first time word after, in the clause
+        trailing = (
+            starts[after]
+            if after < len(starts) and starts[after] < min(info.clause_end(end), end + _AFTER_REACH)
+            else None
+        )
         i = bisect.bisect_left(starts, start) - 1
         if (
             i >= 0
             and starts[i] >= start - _SENTENCE_REACH
             and starts[i] >= info.sentence_start(start)
         ):
-            return self._is_past(norm, starts[i])  # the nearest time word before, in the sentence
-        i = bisect.bisect_left(starts, end)  # else the first one after, in the clause
-        if i < len(starts) and starts[i] < min(info.clause_end(end), end + _AFTER_REACH):
-            return self._is_past(norm, starts[i])
-        return False
+            past = self._is_past(norm, starts[i])  # the nearest time word before, in the sentence
+            # ... unless it is in an earlier clause, and the match's own clause says "now"
+            # ("they left earlier, but they're smashing windows now").
+            if (
+                past
+                and trailing is not None
+                and starts[i] < info.clause_start(start)
+                and not self._is_past(norm, trailing)
+            ):
+                return False
+            return past
+        return trailing is not None and self._is_past(norm, trailing)
 
     def _is_past(self, norm: str, at: int) -> bool:
         """Whether the time word at ``at`` is a past one (a present one wins a tie)."""

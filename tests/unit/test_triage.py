@@ -659,3 +659,10 @@ def test_an_end_cue_after_a_still_going_on_cue_does_not_make_a_danger_past() -> 
     assert kind_of("a man is waving a knife at people, he is still there, others ran off") is (
         Kind.EMERGENCY
     )
+
+
+def test_a_present_cue_in_the_match_s_own_clause_outweighs_a_past_one_before_it() -> None:
+    again = "They left earlier but the same gang came back — they're smashing windows now."
+    assert kind_of(again) is Kind.EMERGENCY
+    assert kind_of("They left earlier but the gang was smashing windows.") is not Kind.EMERGENCY
+    assert kind_of("昨天楼下有人打架，现在没事了") is Kind.NON_EMERGENCY
