@@ -666,3 +666,17 @@ def test_a_present_cue_in_the_match_s_own_clause_outweighs_a_past_one_before_it(
     assert kind_of(again) is Kind.EMERGENCY
     assert kind_of("They left earlier but the gang was smashing windows.") is not Kind.EMERGENCY
     assert kind_of("昨天楼下有人打架，现在没事了") is Kind.NON_EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "着火了，是厨房烧起来的",  # a cause, not "it was only cooking"
+        "着火了，原来是电线短路",
+        "他说不是开玩笑，真要跳楼",  # "not a joke" is not "a joke"
+        "人被压断了腿",  # a person, not a speed bump, crushed
+        "不是假的，真的着火了",
+    ],
+)
+def test_words_that_explain_or_deny_a_false_alarm_do_not_hide_a_real_one(text: str) -> None:
+    assert kind_of(text) is Kind.EMERGENCY
