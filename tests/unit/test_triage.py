@@ -680,3 +680,24 @@ def test_a_present_cue_in_the_match_s_own_clause_outweighs_a_past_one_before_it(
 )
 def test_words_that_explain_or_deny_a_false_alarm_do_not_hide_a_real_one(text: str) -> None:
     assert kind_of(text) is Kind.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "在山里丢了手机",
+        "我上山了，找不到停车场",
+        "孩子左右摆手",
+        "雨砸在车上",
+        "they are on the ground floor",
+        "鱼在盆里扑腾",
+        "孩子正在打游戏",
+        "明天不用考试了",
+        "I poached an egg",
+        "he logs out of the system",
+        "脚被踩了一下",
+    ],
+)
+def test_everyday_phrases_like_the_danger_patterns_fire_no_danger_rule(text: str) -> None:
+    reasons = triage_text(text, default_policy()).reasons
+    assert not [reason for reason in reasons if reason.startswith("danger.")], reasons
