@@ -1,5 +1,7 @@
 """Route a handful of reports through the sample county and print why each went where it did.
 
+The last one names a village whose name reads as danger: it stays an emergency, for review.
+
 Run it with ``python examples/route_reports.py`` (add ``en`` for English explanations).
 """
 
@@ -7,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+
+import attrs
 
 import lianfang as lf
 
@@ -56,3 +60,16 @@ for report in reports:
     print(f"«{report.text}»")
     print(decision.explain(lang))
     print()
+
+# A village whose name reads as danger (there is a real 火烧坪): a report that is an emergency
+# only because of the name stays one, but is marked for review, and the explanation says why.
+renamed = attrs.evolve(
+    directory,
+    communities=tuple(
+        attrs.evolve(c, name="火烧坪村", aliases=("火烧坪",)) if c.id == east_gate.id else c
+        for c in directory.communities
+    ),
+)
+lamp = lf.Report(id="R-6", received_at=evening, text="火烧坪村路灯坏了好几天")
+print(f"«{lamp.text}»")
+print(lf.Router(renamed).route(lamp).explain(lang))

@@ -701,3 +701,8 @@ def test_words_that_explain_or_deny_a_false_alarm_do_not_hide_a_real_one(text: s
 def test_everyday_phrases_like_the_danger_patterns_fire_no_danger_rule(text: str) -> None:
     reasons = triage_text(text, default_policy()).reasons
     assert not [reason for reason in reasons if reason.startswith("danger.")], reasons
+
+
+def test_a_complaint_that_something_has_lasted_days_is_not_a_question() -> None:
+    assert "info.question" not in triage_text("路灯坏了好几天", default_policy()).reasons
+    assert "info.question" in triage_text("护照加急要几天", default_policy()).reasons
