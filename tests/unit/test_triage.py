@@ -696,6 +696,18 @@ def test_words_that_explain_or_deny_a_false_alarm_do_not_hide_a_real_one(text: s
         "I poached an egg",
         "he logs out of the system",
         "脚被踩了一下",
+        "a car is blocking the gate",
+        "my phone fell into the water",
+        "手机掉到水里了",
+        "我带上孩子开车去超市",
+        "钥匙卡住了拔不出来",
+        "someone is stuck in traffic",
+        "风筝挂在树上",
+        "热水器坏了一直响",
+        "打开窗户通风，拉窗户",
+        "妈妈不让我下楼",
+        "他摸孩子的头",
+        "手机屏幕突然裂开",
     ],
 )
 def test_everyday_phrases_like_the_danger_patterns_fire_no_danger_rule(text: str) -> None:
