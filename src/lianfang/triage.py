@@ -331,14 +331,13 @@ class _Hit:
 
 
 _MASK = -1
-# Clause breaks: punctuation, a tag's brackets (【巡查】), a dash between spaces, "but".
-_LAST_CLAUSE_BREAK = re.compile(
-    r".*(?:[,;:!?。、【】—–\n]|\s-\s|\bbut\b"
-    # "not moving and his lips are blue": "and" before a new subject starts a new clause
-    r"|\band (?:he|she|they|it|his|her|their|the|a|an|there|someone|somebody)\b)",
-    re.DOTALL,
-)
-_CLAUSE_BREAK = re.compile(r"[,;:!?。、【】—–\n]|\s-\s")
+# Clause breaks: punctuation, a tag's brackets (【巡查】), a dash between spaces.
+_BREAK = r"[,;:!?。、【】—–\n]|\s-\s"
+_CLAUSE_BREAK = re.compile(_BREAK)
+# For a negation's scope, also "but", and "and" before a new subject ("not moving and his
+# lips are blue").
+_NEW_SUBJECT = r"(?:he|she|they|it|his|her|their|the|a|an|there|someone|somebody)"
+_LAST_CLAUSE_BREAK = re.compile(rf".*(?:{_BREAK}|\bbut\b|\band {_NEW_SUBJECT}\b)", re.DOTALL)
 _SENTENCE_BREAK = re.compile(r"[。!?\n.](?:(?<=[。!?\n])|(?=\s))")  # "." only before a space
 _SENTENCE_REACH = 60  # characters looked back for a time cue
 _AFTER_REACH = 40  # characters looked ahead for an end cue or a trailing time cue
@@ -597,12 +596,6 @@ class _Matcher:
         starts = info.time_cues(self.time_words)
         if not starts:
             return False
-        after = bisect.bisect_left(starts, end)  # the first time word after, in the clause
-        trailing = (
-            starts[after]
-            if after < len(starts) and starts[after] < min(info.clause_end(end), end + _AFTER_REACH)
-            else None
-        )
         i = bisect.bisect_left(starts, start) - 1
         if (
             i >= 0
@@ -612,14 +605,11 @@ class _Matcher:
             past = self._is_past(norm, starts[i])  # the nearest time word before, in the sentence
             # ... unless it is in an earlier clause, and the match's own clause says "now"
             # ("they left earlier, but they're smashing windows now").
-            if (
-                past
-                and trailing is not None
-                and starts[i] < info.clause_start(start)
-                and not self._is_past(norm, trailing)
-            ):
-                return False
+            if past and starts[i] < info.clause_start(start):
+                trailing = _trailing_cue(info, starts, end)
+                return trailing is None or self._is_past(norm, trailing)
             return past
+        trailing = _trailing_cue(info, starts, end)  # else the first one after, in the clause
         return trailing is not None and self._is_past(norm, trailing)
 
     def _is_past(self, norm: str, at: int) -> bool:
@@ -627,6 +617,15 @@ class _Matcher:
         if self.present is not None and self.present.match(norm, at) is not None:
             return False
         return self.past is not None and self.past.match(norm, at) is not None
+
+
+def _trailing_cue(info: _Text, starts: list[int], end: int) -> int | None:
+    """Where the first time word after a match ending at ``end`` starts, if it is in the
+    match's clause and near enough."""
+    after = bisect.bisect_left(starts, end)
+    if after < len(starts) and starts[after] < min(info.clause_end(end), end + _AFTER_REACH):
+        return starts[after]
+    return None
 
 
 def _any_of(patterns: Iterable[str]) -> str:
