@@ -22,7 +22,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -97,6 +97,9 @@ from lianfang.events import (
     VolunteerSuspended,
     decode,
     encode,
+    glance_incident,
+    glance_opening,
+    glance_routed,
 )
 from lianfang.incident import (
     Incident,
@@ -122,7 +125,7 @@ from lianfang.model import (
 )
 from lianfang.network import Network, apply_network
 from lianfang.network_policy import NetworkPolicy
-from lianfang.outbox import Notification, Topic, notifications_for
+from lianfang.outbox import Notification, Topic, notices, notifications_for, topic_for
 from lianfang.policy import Policy
 from lianfang.privacy import (
     View,
@@ -147,7 +150,8 @@ from lianfang.roster import (
     check_can_suspend,
     coverage,
 )
-from lianfang.routing import Router
+from lianfang.routing import AssignmentRole, Router
+from lianfang.sealed import SealedIncident
 from lianfang.snapshot import DeskState, dump_snapshot, fingerprint, load_snapshot
 from lianfang.staffing import Staffing
 from lianfang.triage import Classifier
@@ -189,6 +193,11 @@ def _cell(point: GeoPoint) -> tuple[int, int]:
 
 _Touched = dict[str, tuple[Incident | None, dt.datetime | None]]
 """Incidents changed by a fold, with their state and latest report time before it."""
+_Drafts = dict[str, SealedIncident]
+"""Incidents a replay opened and keeps sealed, by id, while they are open."""
+_Openings = dict[str, tuple[StoredEvent, dt.datetime]]
+"""Received records a replay glanced, with their report's time, waiting for their routing."""
+_TOPICS = {role: topic_for(role) for role in AssignmentRole}
 
 
 class _State:
@@ -205,7 +214,8 @@ class _State:
         self.slot_seconds = max(window.total_seconds(), 1.0) if window is not None else None
         self.duplicates: dict[tuple[object, ...], set[str]] = {}
         self.network = network
-        self.incidents: dict[str, Incident] = {}
+        # Every incident by id, in the order opened; closed ones may still be sealed.
+        self.incidents: dict[str, Incident | SealedIncident] = {}
         self.by_report: dict[str, str] = {}  # every report id → its incident
         self.load: Counter[str] = Counter()  # assignee → open incidents owned
         self.due: list[tuple[dt.datetime, str]] = []  # heap of acknowledgement deadlines
@@ -229,22 +239,123 @@ class _State:
         self._fold(position, event, touched)
         self._reindex_touched(touched)
 
-    def replay(self, events: Iterable[tuple[int, Event | NetworkEvent]]) -> None:
-        """Fold ``(position, event)`` pairs, reindexing each incident touched once at the end.
+    def replay(self, records: Iterable[StoredEvent]) -> None:
+        """Fold journal records, reindexing each incident touched once at the end.
 
-        If reading ``events`` raises, what was folded so far stays, indexed.
+        An incident opened and closed within ``records`` by received, routed, acknowledged
+        and resolved records alone is kept sealed (:mod:`lianfang.sealed`): only what the
+        outbox and the report index need is read now, the rest when it is asked for.
+        If reading ``records`` raises, what was folded so far stays, indexed.
         """
+        assert self._undo is None, "a replay is never staged"
         touched: _Touched = {}
+        # Incidents opened in this replay and still open, by glanced records alone so far;
+        # and glanced openings waiting for their routing.
+        drafts: _Drafts = {}
+        received: _Openings = {}
+        glancers = {
+            _RECEIVED: self._glance_received,
+            _ROUTED: self._glance_routed,
+            _ACKNOWLEDGED: self._glance_acknowledged,
+            _RESOLVED: self._glance_resolved,
+        }
         try:
-            for position, event in events:
-                self._fold(position, event, touched)
+            for stored in records:
+                glance = glancers.get(stored.type)
+                if (
+                    glance is not None
+                    and stored.data[:1] == "["  # a compact record
+                    and glance(stored, drafts, received)
+                ):
+                    self.version = stored.position
+                    continue
+                event = decode(stored)
+                if isinstance(event, Event):
+                    self._unseal(event.incident_id, drafts, received, touched)
+                self._fold(stored.position, event, touched)
         finally:
+            for incident_id in [*received, *drafts]:  # open ones must be indexed
+                self._unseal(incident_id, drafts, received, touched)
             self._reindex_touched(touched)
 
+    # Each folds a glanced record without reading it whole if it opens or continues a
+    # draft, and says whether it did; if not, the record is folded in full.
+
+    def _glance_received(self, stored: StoredEvent, _: _Drafts, received: _Openings) -> bool:
+        incident_id, report_id, report_at = glance_opening(stored)
+        received[incident_id] = (stored, report_at)
+        self.by_report[report_id] = incident_id
+        return True
+
+    def _glance_routed(self, stored: StoredEvent, drafts: _Drafts, received: _Openings) -> bool:
+        incident_id, at, assignments = glance_routed(stored)
+        opening = received.pop(incident_id, None)
+        if opening is None:  # received in an earlier replay
+            return False
+        drafts[incident_id] = self.incidents[incident_id] = SealedIncident(opening[0], stored)
+        self.last_report_at[incident_id] = opening[1]
+        outbox = self.outbox
+        recipients = [(assignee, _TOPICS[role]) for assignee, role in assignments]
+        for note in notices(stored.position, incident_id, at, recipients):
+            outbox[note.id] = note
+        return True
+
+    def _glance_acknowledged(self, stored: StoredEvent, drafts: _Drafts, _: _Openings) -> bool:
+        draft = drafts.get(glance_incident(stored))
+        if draft is None:
+            return False
+        draft.add(stored)
+        return True
+
+    def _glance_resolved(self, stored: StoredEvent, drafts: _Drafts, _: _Openings) -> bool:
+        draft = drafts.pop(glance_incident(stored), None)
+        if draft is None:
+            return False
+        draft.seal(stored)  # closed for good: it never enters an index
+        return True
+
+    def _unseal(
+        self,
+        incident_id: str,
+        drafts: _Drafts,
+        received: _Openings,
+        touched: _Touched,
+    ) -> None:
+        """Read a draft (or a glanced opening) in full before a record that needs it."""
+        opening = received.pop(incident_id, None)
+        if opening is not None:
+            pending = decode(opening[0])
+            assert isinstance(pending, ReportReceived)
+            self._pending[incident_id] = pending
+        draft = drafts.pop(incident_id, None)
+        if draft is not None:
+            self.incidents[incident_id] = draft.read()
+            touched[incident_id] = (None, None)  # opened in this replay: in no index yet
+
+    def incident(self, incident_id: str) -> Incident | None:
+        """The incident, read now if it was sealed."""
+        found = self.incidents.get(incident_id)
+        if isinstance(found, SealedIncident):
+            found = self.incidents[incident_id] = found.read()
+        return found
+
+    def every_incident(self) -> list[Incident]:
+        """Every incident in the order they were opened, the sealed ones read now."""
+        incidents = self.incidents
+        for incident_id in [k for k, v in incidents.items() if isinstance(v, SealedIncident)]:
+            self.incident(incident_id)
+        return cast("list[Incident]", list(incidents.values()))
+
+    def open_incidents(self) -> list[Incident]:
+        """The open incidents, oldest first (a sealed incident is closed)."""
+        return [i for i in self.incidents.values() if isinstance(i, Incident) and i.is_open]
+
     def _reindex_touched(self, touched: _Touched) -> None:
-        incidents, last_report_at = self.incidents, self.last_report_at
+        last_report_at = self.last_report_at
         for incident_id, (before, before_last) in touched.items():
-            self._reindex(before, before_last, incidents[incident_id], last_report_at[incident_id])
+            after = self.incident(incident_id)
+            assert after is not None
+            self._reindex(before, before_last, after, last_report_at[incident_id])
 
     def _fold(self, position: int, event: Event | NetworkEvent, touched: _Touched) -> None:
         if isinstance(event, NetworkEvent):
@@ -256,7 +367,7 @@ class _State:
             self._set(self.by_report, event.report.id, incident_id)
             self._set_version(position)
             return
-        before = self.incidents.get(incident_id)
+        before = self.incident(incident_id)
         last_at = None
         if isinstance(event, IncidentRouted):
             received = self._pending[incident_id]
@@ -366,14 +477,15 @@ class _State:
 
     def saved(self, fingerprint: str) -> DeskState:
         """The folded state, for a snapshot (``fingerprint``: of the record at ``version``)."""
+        incidents = self.every_incident()
         return DeskState(
             version=self.version,
             fingerprint=fingerprint,
-            incidents=tuple(self.incidents.values()),
+            incidents=tuple(incidents),
             last_report_at={
-                incident_id: at
-                for incident_id, at in self.last_report_at.items()
-                if at != self.incidents[incident_id].report.received_at
+                incident.id: at
+                for incident in incidents
+                if (at := self.last_report_at[incident.id]) != incident.report.received_at
             },
             pending=tuple(self._pending.values()),
             outbox=tuple(self.outbox.values()),
@@ -515,6 +627,9 @@ class _State:
 
 
 _MISSING = object()
+_RECEIVED, _ROUTED, _ACKNOWLEDGED, _RESOLVED = (
+    cls.__name__ for cls in (ReportReceived, IncidentRouted, IncidentAcknowledged, IncidentResolved)
+)
 _new_received = trusted(ReportReceived)
 _new_routed = trusted(IncidentRouted)
 _new_linked = trusted(IncidentLinked)
@@ -635,9 +750,7 @@ class Desk:
         state = self._state
         start = state.version
         with _collector_paused():
-            state.replay(
-                (stored.position, decode(stored)) for stored in self.journal.read(after=start)
-            )
+            state.replay(self.journal.read(after=start))
         return state.version - start
 
     @property
@@ -649,22 +762,22 @@ class Desk:
 
     def incident(self, incident_id: str) -> Incident:
         """The current state of an incident (for a report id, the incident it joined)."""
-        found = self._state.incidents.get(incident_id)
+        found = self._state.incident(incident_id)
         if found is None:
             other = self._state.by_report.get(incident_id)
-            found = self._state.incidents.get(other) if other else None
+            found = self._state.incident(other) if other else None
         if found is None:
             raise UnknownIdError("incident", incident_id)
         return found
 
     def open_incidents(self, *, viewer: Viewer | str | None = None) -> tuple[Incident, ...]:
         """Incidents not yet resolved, oldest first (as ``viewer`` may see them, if given)."""
-        found = tuple(i for i in self._state.incidents.values() if i.is_open)
+        found = tuple(self._state.open_incidents())
         return found if viewer is None else self._as_seen(viewer, found)
 
     def incidents(self, *, viewer: Viewer | str | None = None) -> tuple[Incident, ...]:
         """Every incident, in the order they were opened (as ``viewer`` may see them, if given)."""
-        found = tuple(self._state.incidents.values())
+        found = tuple(self._state.every_incident())
         return found if viewer is None else self._as_seen(viewer, found)
 
     def _as_seen(self, viewer: Viewer | str, incidents: Sequence[Incident]) -> tuple[Incident, ...]:
@@ -723,7 +836,7 @@ class Desk:
         """Resolved incidents with a known reporter and no satisfaction recorded yet (回访)."""
         return tuple(
             i
-            for i in self._state.incidents.values()
+            for i in self._state.every_incident()
             if i.state is IncidentState.RESOLVED
             and i.satisfaction is None
             and i.report.reporter_id is not None
@@ -808,7 +921,8 @@ class Desk:
                         candidates |= buckets.get(key, set())
         best: Incident | None = None
         for incident_id in sorted(candidates):
-            incident = state.incidents[incident_id]
+            incident = state.incident(incident_id)
+            assert incident is not None  # open, so never sealed
             if incident.kind is not kind or incident.decision.category != category:
                 continue
             if abs(report.received_at - state.last_report_at[incident_id]) > rule.window:
@@ -953,7 +1067,7 @@ class Desk:
         owners: dict[str, Incident] = {}
         while state.due and state.due[0][0] <= now:
             due, incident_id = heapq.heappop(state.due)
-            incident = owners.get(incident_id) or state.incidents.get(incident_id)
+            incident = owners.get(incident_id) or state.incident(incident_id)
             if incident is None or incident.due_at != due or not incident.is_open:
                 continue  # a stale entry: acknowledged, reassigned or resolved since
             for escalation in self._escalations(incident, now):
@@ -1530,7 +1644,7 @@ class Desk:
         roster = self.roster
         return View(
             viewer=checked,
-            incidents=self._as_seen(checked, tuple(self._state.incidents.values())),
+            incidents=self._as_seen(checked, self._state.every_incident()),
             members=self._members_as_seen(checked, tuple(roster.members.values())),
             bulletins=tuple(
                 seen
@@ -1589,7 +1703,9 @@ class Desk:
 
     def _commit(self, event: Event) -> Incident:
         self._record([event])
-        return self._state.incidents[event.incident_id]
+        incident = self._state.incident(event.incident_id)
+        assert incident is not None
+        return incident
 
     def _record(self, events: Sequence[Event | NetworkEvent]) -> None:
         state = self._state

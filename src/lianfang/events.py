@@ -37,6 +37,7 @@ from cattrs.gen import make_dict_structure_fn
 from lianfang import codec
 from lianfang.builders import trusted
 from lianfang.compact import (
+    ROLES,
     decision_fields,
     decision_from_fields,
     read_id,
@@ -51,7 +52,7 @@ from lianfang.errors import CorruptJournalError, InvalidValueError
 from lianfang.journal import EventRecord, StoredEvent
 from lianfang.model import GeoPoint, Phone, Report, VolunteerRole
 from lianfang.model._checks import aware, non_empty, non_empty_items
-from lianfang.routing import Assignment, Decision, EscalationStep
+from lianfang.routing import Assignment, AssignmentRole, Decision, EscalationStep
 
 __all__ = [
     "EVENT_TYPES",
@@ -648,6 +649,7 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circul
 # The C scanner itself: json.loads wraps it in two regex matches and a method call.
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _COMPACT = 1
+_COMPACT_HEAD = '[1,"'  # a compact record, and the opening quote of its incident id
 
 
 def _write_opening(event: ReportReceived | IncidentLinked) -> list[Any]:
@@ -714,6 +716,7 @@ _COMPACT_WRITERS: dict[type, Callable[[Any], list[Any]]] = {
 # round-trip tests catch a field read wrong.
 
 _WithReport = TypeVar("_WithReport", ReportReceived, IncidentLinked)
+_T = TypeVar("_T")
 
 
 def _read_with_report(cls: type[_WithReport]) -> Callable[[list[Any]], _WithReport]:
@@ -811,19 +814,63 @@ def decode(stored: StoredEvent) -> AnyEvent:
     Incident events are :class:`Event` instances, network events :class:`NetworkEvent`
     ones: a reader that wants only incidents keeps ``isinstance(event, Event)``.
     """
-    data = stored.data
-    if data[:1] == "[" and (read := _READERS_BY_NAME.get(stored.type)) is not None:
-        try:
-            fields, end = _scan(data, 0)
-            if end != len(data) or type(fields) is not list or fields[0] != _COMPACT:
-                raise ValueError("not a compact record of a known version")
-            return read(fields)  # type: ignore[return-value]
-        except Exception as exc:  # any failure to read our own record means damage
-            raise CorruptJournalError(stored.position, f"{stored.type}: {exc}") from exc
+    if stored.data[:1] == "[" and (read := _READERS_BY_NAME.get(stored.type)) is not None:
+        return _read_compact(stored, read)  # type: ignore[return-value]
     cls = EVENT_TYPES.get(stored.type)
     if cls is None:
         raise CorruptJournalError(stored.position, f"unknown event type {stored.type!r}")
     try:
-        return _converter.structure(json.loads(data), cls)  # type: ignore[return-value]
+        return _converter.structure(json.loads(stored.data), cls)  # type: ignore[return-value]
     except Exception as exc:  # any failure to read our own record means damage
         raise CorruptJournalError(stored.position, f"{stored.type}: {exc}") from exc
+
+
+def _read_compact(stored: StoredEvent, read: Callable[[list[Any]], _T]) -> _T:
+    """``read`` applied to the fields of a compact record; any failure means damage."""
+    data = stored.data
+    try:
+        fields, end = _scan(data, 0)
+        if end != len(data) or type(fields) is not list or fields[0] != _COMPACT:
+            raise ValueError("not a compact record of a known version")
+        return read(fields)
+    except Exception as exc:  # any failure to read our own record means damage
+        raise CorruptJournalError(stored.position, f"{stored.type}: {exc}") from exc
+
+
+# --- glances --------------------------------------------------------------------------------
+# A replay keeps an incident that opens and closes within it (received, routed,
+# acknowledged, resolved) as its records, read only when someone asks for it
+# (lianfang.sealed). It needs just these fields of those compact records; the others are
+# read, and checked, with the incident.
+
+
+def glance_opening(stored: StoredEvent) -> tuple[str, str, dt.datetime]:
+    """A compact ``ReportReceived``'s incident id, report id and report time."""
+    return _read_compact(
+        stored, lambda f: (read_incident_id(f[1]), read_incident_id(f[4]), read_time(f[5]))
+    )
+
+
+def glance_routed(
+    stored: StoredEvent,
+) -> tuple[str, dt.datetime, list[tuple[str, AssignmentRole]]]:
+    """A compact ``IncidentRouted``'s incident id, time, and its decision's assignments
+    as (assignee id, role) pairs."""
+    return _read_compact(stored, _glance_routed)
+
+
+def _glance_routed(fields: list[Any]) -> tuple[str, dt.datetime, list[tuple[str, AssignmentRole]]]:
+    # The decision's fields start at 4; its assignments are its ninth.
+    assignments = [(read_id(assignee), ROLES[role]) for assignee, role, _ in fields[12]]
+    return read_incident_id(fields[1]), read_time(fields[2]), assignments
+
+
+def glance_incident(stored: StoredEvent) -> str:
+    """The incident id of a compact record."""
+    # Cut from the text when it holds no escape: acknowledgements and resolutions are half
+    # a journal, and the rest of their record is read with the incident.
+    data = stored.data
+    end = data.find('"', 4)
+    if end > 4 and data.startswith(_COMPACT_HEAD) and "\\" not in (incident_id := data[4:end]):
+        return incident_id
+    return _read_compact(stored, lambda f: read_incident_id(f[1]))

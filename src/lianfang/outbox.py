@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from typing import Literal
 
 import attrs
@@ -138,11 +139,13 @@ class Notification:
 _new_notification = trusted(Notification)
 
 
+def topic_for(role: AssignmentRole) -> Topic:
+    """What an assignee of a new decision is told: they are assigned, or informed."""
+    return Topic.INFORMED if role is AssignmentRole.NOTIFIED else Topic.ASSIGNED
+
+
 def _for_decision(decision: Decision) -> list[tuple[str, Topic]]:
-    return [
-        (a.assignee_id, Topic.ASSIGNED if a.role is not AssignmentRole.NOTIFIED else Topic.INFORMED)
-        for a in decision.assignments
-    ]
+    return [(a.assignee_id, topic_for(a.role)) for a in decision.assignments]
 
 
 def notifications_for(
@@ -178,7 +181,17 @@ def notifications_for(
         detail = event.by
     else:
         return ()
-    incident_id, at = event.incident_id, event.at
+    return notices(position, event.incident_id, event.at, recipients, detail)
+
+
+def notices(
+    position: int,
+    incident_id: str,
+    at: dt.datetime,
+    recipients: Iterable[tuple[str, Topic]],
+    detail: str = "",
+) -> tuple[Notification, ...]:
+    """The outbox entries that the incident event at ``position`` makes for ``recipients``."""
     # Built unchecked from the event's checked parts, a list not a generator: every routed
     # report makes a few of these.
     return tuple(

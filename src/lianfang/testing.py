@@ -139,11 +139,12 @@ def _live_deadlines(desk: Desk) -> set[tuple[dt.datetime, str]]:
     """The deadline heap's entries that ``tick`` would act on: the incident is open, the
     deadline is still its own, and reaching it escalates. (Entries that fail this are
     skipped when popped, so desks may differ in them harmlessly.)"""
-    incidents = desk._state.incidents
+    state = desk._state
     return {
         (due, incident_id)
-        for due, incident_id in desk._state.due
-        if (incident := incidents[incident_id]).is_open
+        for due, incident_id in state.due
+        if (incident := state.incident(incident_id)) is not None
+        and incident.is_open
         and incident.due_at == due
         and next(desk._escalations(incident, due), None) is not None
     }

@@ -37,6 +37,9 @@ class DeskMachine(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
         self.desk = lf.Desk(DIRECTORY)
+        # A second desk on the same journal, catching up now and then: it replays the
+        # journal in pieces, and reads its incidents only when a rule asks for them.
+        self.follower = lf.Desk(DIRECTORY, self.desk.journal)
         self.now = START
         self.received: set[str] = set()
         self.count = 0
@@ -111,6 +114,36 @@ class DeskMachine(RuleBasedStateMachine):
             incident_id,
             "owner",
         )
+
+    @rule(incident_id=incidents, satisfaction=st.integers(min_value=1, max_value=5))
+    def record_feedback(self, incident_id: str, satisfaction: int) -> None:
+        self._try(
+            lambda _: self.desk.record_feedback(
+                incident_id, satisfaction=satisfaction, by="CC-110", at=self._at()
+            ),
+            incident_id,
+            "owner",
+        )
+
+    @rule(data=st.data())
+    def the_follower_catches_up(self, data: st.DataObject) -> None:
+        follower, desk = self.follower, self.desk
+        follower.refresh()
+        assert (follower.version, follower.outbox(), follower.load()) == (
+            desk.version,
+            desk.outbox(),
+            desk.load(),
+        )
+        assert follower.open_incidents() == desk.open_incidents()
+        ids = [i.id for i in desk.incidents()]
+        # Some incidents read now, in any order; the rest stay as they were replayed.
+        for incident_id in data.draw(st.lists(st.sampled_from(ids), unique=True)) if ids else ():
+            assert follower.incident(incident_id) == desk.incident(incident_id)
+
+    @rule()
+    def the_follower_matches_in_full(self) -> None:
+        self.follower.refresh()
+        assert_same_desk_state(self.follower, self.desk)
 
     @rule(minutes=st.integers(min_value=1, max_value=600))
     def time_passes(self, minutes: int) -> None:
