@@ -342,8 +342,11 @@ class _State:
     def every_incident(self) -> list[Incident]:
         """Every incident in the order they were opened, the sealed ones read now."""
         incidents = self.incidents
-        for incident_id in [k for k, v in incidents.items() if isinstance(v, SealedIncident)]:
-            self.incident(incident_id)
+        sealed = [k for k, v in incidents.items() if isinstance(v, SealedIncident)]
+        if sealed:
+            with _collector_paused():  # reading many allocates many; see replay
+                for incident_id in sealed:
+                    self.incident(incident_id)
         return cast("list[Incident]", list(incidents.values()))
 
     def open_incidents(self) -> list[Incident]:
