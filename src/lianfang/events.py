@@ -646,6 +646,24 @@ _converter.register_structure_hook(
 # Event payloads are trees built here or by the converter from frozen values: they cannot
 # refer to themselves, so the encoder need not track every container it enters.
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
+def _one_shot_encoder() -> Callable[[Any], str]:
+    """``_JSON.encode``, without building the C encoder anew for every call as it does.
+
+    Falls back to ``_JSON.encode`` itself where the C accelerator is missing."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _JSON.encode
+    # The arguments _JSON.iterencode passes it for a one-shot encoding.
+    chunks = make(
+        None, _JSON.default, json.encoder.encode_basestring, None, ":", ",", False, False, True
+    )
+    join = "".join
+    return lambda data: join(chunks(data, 0))
+
+
+_encode_json = _one_shot_encoder()
 # The C scanner itself: json.loads wraps it in two regex matches and a method call.
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _COMPACT = 1
@@ -805,7 +823,7 @@ def encode(event: Event | NetworkEvent) -> EventRecord:
     kind = type(event)
     write = _COMPACT_WRITERS.get(kind)
     data = _converter.unstructure(event) if write is None else write(event)
-    return _new_record(kind.__name__, _JSON.encode(data))
+    return _new_record(kind.__name__, _encode_json(data))
 
 
 def decode(stored: StoredEvent) -> AnyEvent:
