@@ -302,10 +302,7 @@ class _State:
 
     def _glance_acknowledged(self, stored: StoredEvent, drafts: _Drafts, _: _Openings) -> bool:
         draft = drafts.get(glance_incident(stored))
-        if draft is None:
-            return False
-        draft.add(stored)
-        return True
+        return draft is not None and draft.add(stored)
 
     def _glance_resolved(self, stored: StoredEvent, drafts: _Drafts, _: _Openings) -> bool:
         draft = drafts.pop(glance_incident(stored), None)

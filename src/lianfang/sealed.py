@@ -53,10 +53,13 @@ class SealedIncident:
         self._positions: tuple[int, ...] = ()
         self._text = b""
 
-    def add(self, acknowledged: StoredEvent) -> None:
-        """Keep the incident's acknowledgement."""
-        assert self._adding is not None and len(self._adding) == 2, "one, before the end"
+    def add(self, acknowledged: StoredEvent) -> bool:
+        """Keep the incident's acknowledgement; False (keeping nothing) if it has one."""
+        assert self._adding is not None, "a sealed incident takes no more records"
+        if len(self._adding) != 2:
+            return False
         self._adding.append(acknowledged)
+        return True
 
     def seal(self, resolved: StoredEvent) -> None:
         """Keep the resolution, the last record, and pack the records: their texts as one

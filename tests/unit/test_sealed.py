@@ -201,3 +201,18 @@ def test_sealed_records_come_back_exactly() -> None:
         assert isinstance(sealed, SealedIncident)
         mine = [s for s in stored if json.loads(s.data)[1] == incident_id]
         assert sealed.records == [StoredEvent(s.position, s.type, s.data) for s in mine]
+
+
+def test_records_the_desk_would_not_write_are_folded_in_full() -> None:
+    # A second acknowledgement (a journal written by other means): folded like any record.
+    live = _live_desk([("ack", 1)])  # a street light: not the command center's
+    incident = live.incident("R-0")
+    journal = _copy(live)
+    later = [
+        lf.IncidentAcknowledged("R-0", T0 + 5 * MIN, "CC-110"),
+        lf.IncidentResolved("R-0", T0 + 6 * MIN, "CC-110", "已处理"),
+    ]
+    journal.append([lf.events.encode(e) for e in later], expected_version=journal.version)
+    again = lf.Desk.restore(DIRECTORY, journal)
+    assert_same_desk_state(again, _eager(journal))
+    assert again.incident("R-0").acknowledged_by == "CC-110" != incident.acknowledged_by
