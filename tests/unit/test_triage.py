@@ -676,6 +676,14 @@ def test_a_present_cue_in_the_match_s_own_clause_outweighs_a_past_one_before_it(
         "他说不是开玩笑，真要跳楼",  # "not a joke" is not "a joke"
         "人被压断了腿",  # a person, not a speed bump, crushed
         "不是假的，真的着火了",
+        "消防通道里着火了，烟很大",  # a fire lane is a near miss; a fire in it is not
+        "The fire exit is blocked and there's thick smoke in the stairwell",
+        "火很大，有人在里面",  # someone inside, at the end of the clause
+        "房子塌了，人在下面出不来",
+        "山体滑坡埋了两个人",
+        "电梯卡住了，里面有个老人",
+        "有同学从楼梯滚下来了，不动了，不是演习",  # "not a drill" is not "a drill"
+        "冒烟了，不是做饭的烟，是着火了",
     ],
 )
 def test_words_that_explain_or_deny_a_false_alarm_do_not_hide_a_real_one(text: str) -> None:
@@ -708,6 +716,11 @@ def test_words_that_explain_or_deny_a_false_alarm_do_not_hide_a_real_one(text: s
         "妈妈不让我下楼",
         "他摸孩子的头",
         "手机屏幕突然裂开",
+        "楼下麻将馆还有人在里面放高利贷",  # someone inside, doing something
+        "每天晚上有人在车里一手交钱一手交货",
+        "河滩上有人埋了几个大铁桶",
+        "外卖电动车把消防通道堵得死死的",
+        "A van is parked across the fire lane again",
     ],
 )
 def test_everyday_phrases_like_the_danger_patterns_fire_no_danger_rule(text: str) -> None:
