@@ -684,6 +684,9 @@ def test_a_present_cue_in_the_match_s_own_clause_outweighs_a_past_one_before_it(
         "电梯卡住了，里面有个老人",
         "有同学从楼梯滚下来了，不动了，不是演习",  # "not a drill" is not "a drill"
         "冒烟了，不是做饭的烟，是着火了",
+        "It's not a drill, there is smoke in the science lab",
+        "台风黄色预警，村口老房子塌了，压着人",  # a warning is a near miss; a collapse is not
+        "My mother with dementia wandered off from the market an hour ago",
     ],
 )
 def test_words_that_explain_or_deny_a_false_alarm_do_not_hide_a_real_one(text: str) -> None:
@@ -721,6 +724,9 @@ def test_words_that_explain_or_deny_a_false_alarm_do_not_hide_a_real_one(text: s
         "河滩上有人埋了几个大铁桶",
         "外卖电动车把消防通道堵得死死的",
         "A van is parked across the fire lane again",
+        "What does an orange typhoon warning mean for schools here?",
+        "Which number is for the fire brigade?",  # a question within five words of it
+        "The bangs are just fireworks from the wedding hall",
     ],
 )
 def test_everyday_phrases_like_the_danger_patterns_fire_no_danger_rule(text: str) -> None:
