@@ -687,6 +687,9 @@ def test_a_present_cue_in_the_match_s_own_clause_outweighs_a_past_one_before_it(
         "It's not a drill, there is smoke in the science lab",
         "台风黄色预警，村口老房子塌了，压着人",  # a warning is a near miss; a collapse is not
         "My mother with dementia wandered off from the market an hour ago",
+        "有人在超市门口捅人了，捅完往后山跑了",  # the attacker fled; the victim is still hurt
+        # An English pattern once ran past a Chinese full stop into the next sentence.
+        "The property management company won't fix the leaking roof。a man collapsed",
     ],
 )
 def test_words_that_explain_or_deny_a_false_alarm_do_not_hide_a_real_one(text: str) -> None:
