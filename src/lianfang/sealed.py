@@ -46,36 +46,40 @@ class SealedIncident:
     it with the incident it reads.
     """
 
-    __slots__ = ("_adding", "_positions", "_text")
+    __slots__ = ("_positions", "_records", "_text")
 
     def __init__(self, received: StoredEvent, routed: StoredEvent) -> None:
-        self._adding: list[StoredEvent] | None = [received, routed]
+        # The records as they came, until they are packed into _positions and _text.
+        self._records: list[StoredEvent] | None = [received, routed]
         self._positions: tuple[int, ...] = ()
         self._text = b""
 
     def add(self, acknowledged: StoredEvent) -> bool:
         """Keep the incident's acknowledgement; False (keeping nothing) if it has one."""
-        assert self._adding is not None, "a sealed incident takes no more records"
-        if len(self._adding) != 2:
+        if self._records is None or len(self._records) != 2:
             return False
-        self._adding.append(acknowledged)
+        self._records.append(acknowledged)
         return True
 
     def seal(self, resolved: StoredEvent) -> None:
         """Keep the resolution, the last record, and pack the records: their texts as one
         UTF-8 string (half the size of most Chinese-bearing text held as ``str``)."""
-        assert self._adding is not None, "sealed once"
-        records, self._adding = [*self._adding, resolved], None
+        assert self._records is not None, "sealed once"
+        records = [*self._records, resolved]
+        # The records' texts are separated by line breaks, which a compact record written
+        # by this library never holds (JSON escapes them); one that does stays unpacked.
+        if any("\n" in r.data for r in records):
+            self._records = records
+            return
+        self._records = None
         self._positions = tuple([r.position for r in records])
-        # A compact record holds no raw line break (JSON escapes them), so one can
-        # separate records.
         self._text = "\n".join([r.data for r in records]).encode()
 
     @property
     def records(self) -> list[StoredEvent]:
         """The records kept, in journal order."""
-        if self._adding is not None:
-            return list(self._adding)
+        if self._records is not None:
+            return list(self._records)
         types = _SEALED_TYPES[len(self._positions)]
         texts = self._text.decode().split("\n")
         return [StoredEvent(*fields) for fields in zip(self._positions, types, texts, strict=True)]

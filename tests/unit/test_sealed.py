@@ -216,3 +216,20 @@ def test_records_the_desk_would_not_write_are_folded_in_full() -> None:
     again = lf.Desk.restore(DIRECTORY, journal)
     assert_same_desk_state(again, _eager(journal))
     assert again.incident("R-0").acknowledged_by == "CC-110" != incident.acknowledged_by
+
+
+def test_records_written_with_line_breaks_are_kept_whole() -> None:
+    # JSON allows line breaks between values; records written by other means may have them.
+    live = _live_desk([("both", 0), ("resolve", 1)])
+    journal = lf.MemoryJournal()
+    journal.append(
+        [
+            lf.EventRecord(s.type, json.dumps(json.loads(s.data), ensure_ascii=False, indent=1))
+            for s in live.journal.read()
+        ],
+        expected_version=0,
+    )
+    assert all("\n" in s.data for s in journal.read())
+    again = lf.Desk.restore(DIRECTORY, journal)
+    assert _sealed_ids(again) == {"R-0", "R-1"}
+    assert again.incidents() == live.incidents()
