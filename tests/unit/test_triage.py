@@ -690,6 +690,10 @@ def test_a_present_cue_in_the_match_s_own_clause_outweighs_a_past_one_before_it(
         "有人在超市门口捅人了，捅完往后山跑了",  # the attacker fled; the victim is still hurt
         # An English pattern once ran past a Chinese full stop into the next sentence.
         "The property management company won't fix the leaking roof。a man collapsed",
+        "半夜有人一直在拧我房门把手，现在还在拧",
+        "孩子骑车摔进了路边没盖的井里，出不来",  # "没盖的" describes the well; it denies nothing
+        "Our boat is taking water and we're in the middle of the lake",
+        "小卖部门口一个男的在抢学生手机，往文化路跑了",
     ],
 )
 def test_words_that_explain_or_deny_a_false_alarm_do_not_hide_a_real_one(text: str) -> None:
@@ -730,6 +734,12 @@ def test_words_that_explain_or_deny_a_false_alarm_do_not_hide_a_real_one(text: s
         "What does an orange typhoon warning mean for schools here?",
         "Which number is for the fire brigade?",  # a question within five words of it
         "The bangs are just fireworks from the wedding hall",
+        "车库门禁卡在哪补办",  # a card, not someone stuck
+        "物业简直是抢劫，停车费一小时十块",
+        "The bar was on fire tonight, best night ever",
+        "A big dog followed me back to my hostel",
+        "Lost my kid's grey backpack at the playground yesterday",
+        "楼上又在砸墙，我头都要炸了",
     ],
 )
 def test_everyday_phrases_like_the_danger_patterns_fire_no_danger_rule(text: str) -> None:
