@@ -694,6 +694,8 @@ def test_a_present_cue_in_the_match_s_own_clause_outweighs_a_past_one_before_it(
         "孩子骑车摔进了路边没盖的井里，出不来",  # "没盖的" describes the well; it denies nothing
         "Our boat is taking water and we're in the middle of the lake",
         "小卖部门口一个男的在抢学生手机，往文化路跑了",
+        "下水道井盖没了 有个小孩掉下去了",  # "没了" (gone) denies nothing
+        "小偷刚跑了 可我老公追出去了 那人手里有刀",
     ],
 )
 def test_words_that_explain_or_deny_a_false_alarm_do_not_hide_a_real_one(text: str) -> None:
@@ -750,3 +752,13 @@ def test_everyday_phrases_like_the_danger_patterns_fire_no_danger_rule(text: str
 def test_a_complaint_that_something_has_lasted_days_is_not_a_question() -> None:
     assert "info.question" not in triage_text("路灯坏了好几天", default_policy()).reasons
     assert "info.question" in triage_text("护照加急要几天", default_policy()).reasons
+
+
+def test_a_space_between_chinese_words_ends_a_clause_as_a_comma_does() -> None:
+    # Chat messages often use a space for a comma: a negation or a past time word in one
+    # part does not reach into the next.
+    assert kind_of("没打架 是有人被车撞了") is Kind.EMERGENCY
+    assert kind_of("没打架，是有人被车撞了") is Kind.EMERGENCY
+    assert kind_of("不是着火 是烧烤的烟") is not Kind.EMERGENCY
+    assert kind_of("刚才有人打架 现在已经散了") is Kind.NON_EMERGENCY
+    assert kind_of("昨天晚上 有人打架") is Kind.NON_EMERGENCY  # a time word still reaches on
