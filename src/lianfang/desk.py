@@ -125,7 +125,7 @@ from lianfang.model import (
 )
 from lianfang.network import Network, apply_network
 from lianfang.network_policy import NetworkPolicy
-from lianfang.outbox import Notification, Topic, notices, notifications_for, topic_for
+from lianfang.outbox import TOPIC_FOR_ROLE, Notification, Topic, notices, notifications_for
 from lianfang.policy import Policy
 from lianfang.privacy import (
     View,
@@ -150,7 +150,7 @@ from lianfang.roster import (
     check_can_suspend,
     coverage,
 )
-from lianfang.routing import AssignmentRole, Router
+from lianfang.routing import Router
 from lianfang.sealed import SealedIncident
 from lianfang.snapshot import DeskState, dump_snapshot, fingerprint, load_snapshot
 from lianfang.staffing import Staffing
@@ -197,7 +197,6 @@ _Drafts = dict[str, SealedIncident]
 """Incidents a replay opened and keeps sealed, by id, while they are open."""
 _Openings = dict[str, tuple[StoredEvent, dt.datetime]]
 """Received records a replay glanced, with their report's time, waiting for their routing."""
-_TOPICS = {role: topic_for(role) for role in AssignmentRole}
 
 
 class _State:
@@ -295,7 +294,7 @@ class _State:
         drafts[incident_id] = self.incidents[incident_id] = SealedIncident(opening[0], stored)
         self.last_report_at[incident_id] = opening[1]
         outbox = self.outbox
-        recipients = [(assignee, _TOPICS[role]) for assignee, role in assignments]
+        recipients = [(assignee, TOPIC_FOR_ROLE[role]) for assignee, role in assignments]
         for note in notices(stored.position, incident_id, at, recipients):
             outbox[note.id] = note
         return True

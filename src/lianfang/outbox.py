@@ -139,13 +139,15 @@ class Notification:
 _new_notification = trusted(Notification)
 
 
-def topic_for(role: AssignmentRole) -> Topic:
-    """What an assignee of a new decision is told: they are assigned, or informed."""
-    return Topic.INFORMED if role is AssignmentRole.NOTIFIED else Topic.ASSIGNED
+TOPIC_FOR_ROLE: dict[AssignmentRole, Topic] = {
+    role: Topic.INFORMED if role is AssignmentRole.NOTIFIED else Topic.ASSIGNED
+    for role in AssignmentRole
+}
+"""What an assignee of a new decision is told, by their role: assigned, or informed."""
 
 
 def _for_decision(decision: Decision) -> list[tuple[str, Topic]]:
-    return [(a.assignee_id, topic_for(a.role)) for a in decision.assignments]
+    return [(a.assignee_id, TOPIC_FOR_ROLE[a.role]) for a in decision.assignments]
 
 
 def notifications_for(
