@@ -1,6 +1,9 @@
 """Route a handful of reports through the sample county and print why each went where it did.
 
-The last one names a village whose name reads as danger: it stays an emergency, for review.
+The last two name places whose names are words: 未来城 ("future city") holds 未, which
+denies what follows it, and a village called 火烧坪 reads as fire. The router reads place
+names as places, so the first is the stabbing it reports, and the second stays an
+emergency for review, because the danger is only in the name.
 
 Run it with ``python examples/route_reports.py`` (add ``en`` for English explanations).
 """
@@ -13,6 +16,7 @@ import sys
 import attrs
 
 import lianfang as lf
+from lianfang.triage import triage
 
 lang = "en" if sys.argv[1:] == ["en"] else "zh"
 directory = lf.sample_directory()
@@ -61,15 +65,26 @@ for report in reports:
     print(decision.explain(lang))
     print()
 
+
+def renamed(name: str, *aliases: str) -> lf.Router:
+    """A router for the sample county with its first community renamed."""
+    communities = tuple(
+        attrs.evolve(c, name=name, aliases=aliases) if c.id == east_gate.id else c
+        for c in directory.communities
+    )
+    return lf.Router(attrs.evolve(directory, communities=communities))
+
+
+# A place whose name holds a denial (未, "not yet"): bare triage reads the stabbing as denied,
+# the router reads the name as a place and the report as the emergency it is.
+stabbing = lf.Report(id="R-6", received_at=evening, text="未来城有人被刀捅了")
+print(f"«{stabbing.text}»")
+print(f"  {triage(stabbing, lf.default_policy()).kind.value} (triage without the directory)")
+print(renamed("未来城").route(stabbing).explain(lang))
+print()
+
 # A village whose name reads as danger (there is a real 火烧坪): a report that is an emergency
 # only because of the name stays one, but is marked for review, and the explanation says why.
-renamed = attrs.evolve(
-    directory,
-    communities=tuple(
-        attrs.evolve(c, name="火烧坪村", aliases=("火烧坪",)) if c.id == east_gate.id else c
-        for c in directory.communities
-    ),
-)
-lamp = lf.Report(id="R-6", received_at=evening, text="火烧坪村路灯坏了好几天")
+lamp = lf.Report(id="R-7", received_at=evening, text="火烧坪村路灯坏了好几天")
 print(f"«{lamp.text}»")
-print(lf.Router(renamed).route(lamp).explain(lang))
+print(renamed("火烧坪村", "火烧坪").route(lamp).explain(lang))

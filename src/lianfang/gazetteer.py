@@ -171,6 +171,15 @@ class Gazetteer:
             mentions.append(Mention(match.start(), match.end(), name, keys[0]))
         return tuple(mentions)
 
+    def spans(self, text: str) -> tuple[tuple[int, int, str, tuple[str, ...]], ...]:
+        """What :meth:`find` finds, as plain tuples ``(start, end, name, keys)``: every key
+        listed under the name, not just the first (for callers on a hot path)."""
+        matches = self._matches(text)
+        if not matches:
+            return ()
+        entries = self._entries
+        return tuple([(match.start(), match.end(), *entries[match.group()]) for match in matches])
+
     def named(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
         """What :meth:`find` finds, without the positions: for each mention, in order, its
         name (as given) and every key listed under it."""

@@ -197,11 +197,17 @@ class Locator:
         """The community ``report`` is about, how it was found, and why."""
         return Place(*self.where(report))
 
-    def where(self, report: Report) -> PlaceFields:
+    def where(
+        self,
+        report: Report,
+        text_spans: tuple[tuple[int, int, str, tuple[str, ...]], ...] | None = None,
+    ) -> PlaceFields:
         """What :meth:`locate` finds, as the fields of its :class:`Place` in order.
 
         For a caller that locates report after report and reads only some fields (the
-        router): building the Place would cost about as much as finding it.
+        router): building the Place would cost about as much as finding it. A caller that
+        has already looked for names in the report's text (``names.spans(report.text)``)
+        passes what it found as ``text_spans``, so the text is not read twice.
         """
         # What happened before the step that found the place (most reports: nothing).
         before: tuple[str, ...] = ()
@@ -249,7 +255,10 @@ class Locator:
         named = names.named(report.address) if report.address else None
         method, reason = LocateMethod.ADDRESS, _ADDRESS
         if not named:
-            named = names.named(report.text) if report.text else None
+            if text_spans is None:
+                named = names.named(report.text) if report.text else None
+            else:
+                named = [(name, keys) for _, _, name, keys in text_spans]
             method, reason = LocateMethod.TEXT, _TEXT
         if named:
             name, candidates = named[0]

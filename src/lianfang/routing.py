@@ -21,11 +21,11 @@ from lianfang.builders import trusted
 from lianfang.directory import Directory
 from lianfang.duty import DutyRoll
 from lianfang.errors import InvalidValueError
-from lianfang.gazetteer import Gazetteer
+from lianfang.gazetteer import fold
 from lianfang.locate import LOCATE_REASONS, Locator, Place
 from lianfang.model import Community, Kind, Priority, Report, VolunteerStatus
 from lianfang.policy import Policy, default_policy
-from lianfang.triage import Classifier, Triage, triager
+from lianfang.triage import Classifier, Triage, place_marks, triager
 
 __all__ = [
     "ROUTE_REASONS",
@@ -289,6 +289,13 @@ _ZONE_LEADER = ("route.zone_leader",)
 # Ladders and notification lists are shared by many decisions; bounds keep memory flat.
 _LADDER_CACHE_SIZE = 65_536
 _TOLD_CACHE_SIZE = 65_536
+_MASK_CACHE_SIZE = 65_536
+_READINGS_CACHE_SIZE = 4_096  # as triage's memo: short texts recur on a 110 line
+
+_Spans = tuple[tuple[int, int, str, tuple[str, ...]], ...]
+_Reading = tuple[Triage, bool, _Spans]
+"""What a text says: its triage with place names masked, whether it is an emergency only
+through a name that reads as danger, and the names it mentions (see Router._read)."""
 
 
 @attrs.frozen(eq=False)
@@ -347,8 +354,12 @@ class Router:
             buffer_m=self.policy.locate_buffer_m,
             several_names=self.policy.several_places,
         )
+        self._spans = self._locator.names.spans
+        self._ascii_mark, self._other_mark = place_marks(self.policy)
+        self._masks: dict[str, str] = {}  # a name as written -> its mask
+        self._readings: dict[tuple[str, str | None], _Reading] = {}
         # Community names that read as danger on their own (a village called 火烧坪): see
-        # _danger_only_in_names. None in most directories, which then pay nothing.
+        # _read. Empty in most directories, which then pay nothing.
         self._alarming_names = _alarming_names(directory.communities, self._triage)
         self._agencies_by_category: dict[str, tuple[str, ...]] = {}
         for agency in sorted(directory.agencies, key=lambda a: a.id):
@@ -386,7 +397,11 @@ class Router:
         loaded is chosen, and anyone at the policy's ``capacity`` is passed over.
         ``kind`` (and ``priority``) override triage, as when a person re-triages.
         """
-        verdict = self._triage(report.text, report.category, self.classifier)
+        text = report.text
+        reading = self._readings.get((text, report.category))
+        if reading is None:
+            reading = self._reading(text, report.category)
+        verdict, named_danger, spans = reading
         if kind is not None:
             verdict = attrs.evolve(
                 verdict,
@@ -396,14 +411,8 @@ class Router:
                 reasons=("triage.manual",),
                 evidence=(),
             )
-        # Danger read only in a place name stays an emergency (safety first), for review.
-        named_danger = (
-            kind is None
-            and verdict.kind is _EMERGENCY
-            and self._alarming_names is not None
-            and self._danger_only_in_names(report)
-        )
-        community_id, method, located, doubtful, _, _, _ = self._locator.where(report)
+            named_danger = False
+        community_id, method, located, doubtful, _, _, _ = self._locator.where(report, spans)
         area = self._areas.get(community_id) if community_id is not None else None
         at = report.received_at
         if load:
@@ -474,18 +483,62 @@ class Router:
                 )
         return router
 
-    def _danger_only_in_names(self, report: Report) -> bool:
-        """Whether ``report`` reads as an emergency only because its text names a community
-        whose name reads as danger ("火烧坪村路灯坏了"): with those names blanked out, it
-        does not."""
-        assert self._alarming_names is not None
-        text = report.text
-        mentions = self._alarming_names.find(text)
-        if not mentions:
-            return False
-        for mention in reversed(mentions):  # from the end, so earlier positions hold
-            text = f"{text[: mention.start]}某地{text[mention.end :]}"
-        return self._triage(text, report.category, self.classifier).kind is not _EMERGENCY
+    def _reading(self, text: str, category: str | None) -> _Reading:
+        """:meth:`_read` with the names it found, remembered for the most recent texts
+        (the same text always reads the same; a host's classifier may not, so with one
+        nothing is remembered)."""
+        spans = self._spans(text)
+        reading = (*self._read(text, spans, category), spans)
+        if self.classifier is None:
+            if len(self._readings) >= _READINGS_CACHE_SIZE:
+                self._readings.clear()
+            self._readings[text, category] = reading
+        return reading
+
+    def _read(self, text: str, spans: _Spans, category: str | None) -> tuple[Triage, bool]:
+        """Triage of ``text`` with the place names it mentions (``spans``) masked, and whether
+        it is an emergency only because of a name that reads as danger on its own.
+
+        A place name is where something happened, not what: 未来城 must not deny "有人被刀捅了",
+        nor 火烧坪 set a village on fire. So every letter of a name is read as a mark that no
+        rule knows (:func:`~lianfang.triage.place_marks`). Reports that differ only in the
+        place they name then also read alike, and triage remembers them as one text. A text
+        that reads as an emergency only through a name that is alarming on its own
+        ("火烧坪村路灯坏了") stays an emergency (safety first), flagged for review.
+        """
+        if not spans:
+            return self._triage(text, category, self.classifier), False
+        verdict = self._triage(self._masked(text, spans), category, self.classifier)
+        alarming = self._alarming_names
+        if (
+            verdict.kind is not _EMERGENCY
+            and alarming
+            and any(fold(name) in alarming for _, _, name, _ in spans)
+        ):
+            raw = self._triage(text, category, self.classifier)
+            if raw.kind is _EMERGENCY:
+                return raw, True
+        return verdict, False
+
+    def _masked(self, text: str, spans: _Spans) -> str:
+        """``text`` with the letters of each span replaced by the policy's place marks."""
+        masks = self._masks
+        pieces: list[str] = []
+        done = 0
+        for start, end, _, _ in spans:
+            written = text[start:end]
+            mask = masks.get(written)
+            if mask is None:
+                if len(masks) >= _MASK_CACHE_SIZE:
+                    masks.clear()
+                mask = masks[written] = "".join(
+                    c if not c.isalnum() else self._ascii_mark if c.isascii() else self._other_mark
+                    for c in written
+                )
+            pieces += (text[done:start], mask)
+            done = end
+        pieces.append(text[done:])
+        return "".join(pieces)
 
     def route_many(
         self, reports: Iterable[Report], *, load: Mapping[str, int] | None = None
@@ -691,17 +744,16 @@ def _prepare_areas(directory: Directory, notice: Callable[[str], Assignment]) ->
 
 def _alarming_names(
     communities: Sequence[Community], triage: Callable[[str, str | None, None], Triage]
-) -> Gazetteer | None:
+) -> frozenset[str]:
     """The communities' names and aliases that triage reads as an emergency on their own,
-    as a gazetteer; None when there are none."""
-    alarming = [
-        (name, community.id)
+    folded as the gazetteer compares them."""
+    return frozenset(
+        fold(name.strip())
         for community in communities
         for name in (community.name, *community.aliases)
         if (verdict := triage(name, None, None)).kind is Kind.EMERGENCY
         and not verdict.needs_review  # not just "unclear"
-    ]
-    return Gazetteer.build(alarming) if alarming else None
+    )
 
 
 def _active(

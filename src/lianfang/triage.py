@@ -43,7 +43,15 @@ from lianfang.model import Kind, Priority, Report
 from lianfang.model._checks import number_between
 from lianfang.policy import KIND_URGENCY, Outcome, Policy, Rule, more_urgent
 
-__all__ = ["Classifier", "ClassifierVerdict", "Triage", "triage", "triage_text", "triager"]
+__all__ = [
+    "Classifier",
+    "ClassifierVerdict",
+    "Triage",
+    "place_marks",
+    "triage",
+    "triage_text",
+    "triager",
+]
 
 
 @attrs.frozen
@@ -113,6 +121,34 @@ def triager(policy: Policy) -> Callable[[str, str | None, Classifier | None], Tr
     for a caller that triages report after report under one policy: the policy's compiled
     matcher is then looked up once, not on every call."""
     return _matcher(policy).triage
+
+
+def place_marks(policy: Policy) -> tuple[str, str]:
+    """The characters that stand in for the letters of a place name when a router reads a
+    report (see :meth:`lianfang.routing.Router.route`): one for ASCII letters and digits,
+    one for every other letter. Neither appears in any rule, cue or near miss of
+    ``policy``, so a masked name reads as no word at all; a name keeps its length and its
+    spaces and punctuation, so distances and clause breaks around it stay the same."""
+    return _matcher(policy).place_marks
+
+
+def _place_marks(policy: Policy) -> tuple[str, str]:
+    cues = policy.cues
+    sources = "".join(
+        (
+            *cues.near_misses,
+            *cues.negations,
+            *cues.not_negations,
+            *cues.past,
+            *cues.present,
+            *cues.ended,
+            *cues.ongoing,
+            *(p for rule in policy.rules for p in (*rule.patterns, *rule.context, *rule.ended_by)),
+        )
+    )
+    ascii_mark = next((c for c in "_0123456789" if c not in sources), "_")
+    other_mark = next((c for c in "某甲乙丙丁戊己庚辛壬癸" if c not in sources), "某")
+    return ascii_mark, other_mark
 
 
 # --- the decision --------------------------------------------------------------------------
@@ -394,6 +430,7 @@ class _Matcher:
         self.rules = policy.rules
         self.facts = [_RuleFacts(rule) for rule in policy.rules]
         self.memo: dict[tuple[str, str | None], Triage] = {}
+        self.place_marks = _place_marks(policy)
         owners: list[tuple[int, str]] = [(_MASK, p) for p in cues.near_misses]
         for index, rule in enumerate(policy.rules):
             owners.extend((index, p) for p in rule.patterns)

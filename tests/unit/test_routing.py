@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import lianfang as lf
 from lianfang.testing import directories, make_directory, make_report, reports
-from lianfang.triage import triage
+from lianfang.triage import place_marks, triage
 
 CST = dt.timezone(dt.timedelta(hours=8))
 TUESDAY_10AM = dt.datetime(2021, 1, 12, 10, 0, tzinfo=CST)
@@ -569,6 +569,14 @@ def test_danger_read_only_in_a_place_name_stays_an_emergency_for_review(
     assert "route.danger_in_place_name" not in plain.reasons
 
 
+def _masked(text: str, names: Iterable[str]) -> str:
+    """``text`` with each of ``names`` written over in the default policy's place marks."""
+    _, mark = place_marks(lf.default_policy())
+    for name in sorted(names, key=len, reverse=True):  # longest first, as the router finds them
+        text = text.replace(name, mark * len(name))
+    return text
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     text=st.lists(
@@ -577,10 +585,90 @@ def test_danger_read_only_in_a_place_name_stays_an_emergency_for_review(
         max_size=5,
     ).map("".join)
 )
-def test_a_place_name_never_makes_a_decision_less_urgent_than_its_triage(
+def test_a_place_name_that_reads_as_danger_keeps_an_emergency_for_review(
     fire_village: lf.Directory, text: str
 ) -> None:
     decision = lf.Router(fire_village).route(_report(text=text))
-    assert decision.kind is triage(_report(text=text), lf.default_policy()).kind
+    masked = triage(_report(text=_masked(text, ["火烧坪村", "火烧坪"])), lf.default_policy())
+    raw = triage(_report(text=text), lf.default_policy())
     if "route.danger_in_place_name" in decision.reasons:
         assert decision.kind is lf.Kind.EMERGENCY and decision.needs_review
+        assert masked.kind is not lf.Kind.EMERGENCY and raw.kind is lf.Kind.EMERGENCY
+    else:
+        assert decision.kind is masked.kind
+    # never less urgent than either reading
+    assert decision.kind is lf.Kind.EMERGENCY or lf.Kind.EMERGENCY not in (masked.kind, raw.kind)
+
+
+# --- place names are read as places, not as words -------------------------------------------
+
+# Real place names whose characters a rule would read: 未 and 没 deny, 不夜 and 平安 are words.
+_WORDY_NAMES = ("未来城", "没庄村", "不夜城", "平安里", "无锡路", "停车场")
+
+
+@pytest.fixture(scope="module")
+def wordy_places() -> lf.Directory:
+    """The test directory with its communities renamed after places whose names are words."""
+    directory = make_directory()
+    renamed = [
+        attrs.evolve(community, name=name, aliases=())
+        for community, name in zip(directory.communities, _WORDY_NAMES, strict=False)
+    ]
+    return attrs.evolve(directory, communities=(*renamed, *directory.communities[len(renamed) :]))
+
+
+def test_a_place_name_does_not_deny_what_happens_there(wordy_places: lf.Directory) -> None:
+    router = lf.Router(wordy_places)
+    for text, place in [("未来城有人被刀捅了", "C-1"), ("没庄村有人落水", "C-2")]:
+        assert triage(_report(text=text), lf.default_policy()).kind is not lf.Kind.EMERGENCY
+        decision = router.route(_report(text=text))
+        assert (decision.kind, decision.community_id) == (lf.Kind.EMERGENCY, place)
+        assert decision.locate_method == "text"
+    # the name is masked for triage only: a denial in the report's own words still counts
+    calm = router.route(_report(text="未来城没有人受伤，已经散了"))
+    assert calm.kind is not lf.Kind.EMERGENCY and calm.community_id == "C-1"
+
+
+_FRAGMENTS = [
+    "有人",
+    "打架",
+    "被刀捅了",
+    "落水",
+    "着火了",
+    "没有",
+    "已经散了",
+    "路灯坏了",
+    "，",
+    "昨天",
+]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    parts=st.lists(st.sampled_from([*_FRAGMENTS, *_WORDY_NAMES]), min_size=1, max_size=6),
+    other=st.sampled_from(_WORDY_NAMES),
+)
+def test_a_report_reads_the_same_whichever_place_it_names(
+    wordy_places: lf.Directory, parts: list[str], other: str
+) -> None:
+    router = lf.Router(wordy_places)
+    text = "".join(parts)
+    decision = router.route(_report(text=text))
+    masked = triage(_report(text=_masked(text, _WORDY_NAMES)), lf.default_policy())
+    assert (decision.kind, decision.priority, decision.evidence) == (
+        masked.kind,
+        masked.priority,
+        masked.evidence,
+    )
+    assert decision.reasons[: len(masked.reasons)] == masked.reasons
+    # every name has three characters: naming another place changes nothing but the place
+    moved = router.route(
+        _report(text="".join(other if part in _WORDY_NAMES else part for part in parts))
+    )
+    assert (moved.kind, moved.priority, moved.reasons[: len(masked.reasons)]) == (
+        decision.kind,
+        decision.priority,
+        decision.reasons[: len(masked.reasons)],
+    )
