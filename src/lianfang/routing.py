@@ -23,6 +23,7 @@ from lianfang.duty import DutyRoll
 from lianfang.errors import InvalidValueError
 from lianfang.gazetteer import fold
 from lianfang.locate import LOCATE_REASONS, Locator, Place
+from lianfang.memo import Memo
 from lianfang.model import Community, Kind, Priority, Report, VolunteerStatus
 from lianfang.policy import Policy, default_policy
 from lianfang.triage import Classifier, Triage, place_marks, triager
@@ -47,7 +48,7 @@ class AssignmentRole(enum.Enum):
     NOTIFIED = "notified"  # 知悉: told, nothing owed
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # see lianfang.builders
 class Assignment:
     """One person or body a decision involves. The first assignment of a decision owns it."""
 
@@ -56,7 +57,7 @@ class Assignment:
     due_at: dt.datetime | None = None
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # see lianfang.builders
 class EscalationStep:
     """Who takes over if the incident is still unacknowledged ``after`` its receipt."""
 
@@ -141,7 +142,7 @@ _ROLE_LABELS: dict[AssignmentRole, tuple[str, str]] = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # see lianfang.builders
 class Decision:
     """The router's answer for one report.
 
@@ -357,7 +358,8 @@ class Router:
         self._spans = self._locator.names.spans
         self._ascii_mark, self._other_mark = place_marks(self.policy)
         self._masks: dict[str, str] = {}  # a name as written -> its mask
-        self._readings: dict[tuple[str, str | None], _Reading] = {}
+        self._readings: Memo[tuple[str, str | None], _Reading] = Memo(_READINGS_CACHE_SIZE)
+        self._remembered = self._readings.kept.get
         # Community names that read as danger on their own (a village called 火烧坪): see
         # _read. Empty in most directories, which then pay nothing.
         self._alarming_names = _alarming_names(directory.communities, self._triage)
@@ -398,7 +400,7 @@ class Router:
         ``kind`` (and ``priority``) override triage, as when a person re-triages.
         """
         text = report.text
-        reading = self._readings.get((text, report.category))
+        reading = self._remembered((text, report.category))
         if reading is None:
             reading = self._reading(text, report.category)
         verdict, named_danger, spans = reading
@@ -484,15 +486,13 @@ class Router:
         return router
 
     def _reading(self, text: str, category: str | None) -> _Reading:
-        """:meth:`_read` with the names it found, remembered for the most recent texts
-        (the same text always reads the same; a host's classifier may not, so with one
-        nothing is remembered)."""
+        """:meth:`_read` with the names it found, remembered for recent texts seen more
+        than once (:class:`~lianfang.memo.Memo`: the same text always reads the same; a
+        host's classifier may not, so with one nothing is remembered)."""
         spans = self._spans(text)
         reading = (*self._read(text, spans, category), spans)
         if self.classifier is None:
-            if len(self._readings) >= _READINGS_CACHE_SIZE:
-                self._readings.clear()
-            self._readings[text, category] = reading
+            self._readings.keep((text, category), reading)
         return reading
 
     def _read(self, text: str, spans: _Spans, category: str | None) -> tuple[Triage, bool]:

@@ -39,6 +39,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from lianfang.memo import Memo
 from lianfang.model import Kind, Priority, Report
 from lianfang.model._checks import number_between
 from lianfang.policy import KIND_URGENCY, Outcome, Policy, Rule, more_urgent
@@ -429,7 +430,8 @@ class _Matcher:
         cues = policy.cues
         self.rules = policy.rules
         self.facts = [_RuleFacts(rule) for rule in policy.rules]
-        self.memo: dict[tuple[str, str | None], Triage] = {}
+        self.memo: Memo[tuple[str, str | None], Triage] = Memo(_MEMO_SIZE)
+        self.remembered = self.memo.kept.get
         self.place_marks = _place_marks(policy)
         owners: list[tuple[int, str]] = [(_MASK, p) for p in cues.near_misses]
         for index, rule in enumerate(policy.rules):
@@ -474,12 +476,11 @@ class _Matcher:
         if classifier is not None:  # a host model may not be a pure function: never memoised
             return _decide(self, self.policy, text, category, self.scan(text, category), classifier)
         key = (text, category)
-        known = self.memo.get(key)
+        known = self.remembered(key)
         if known is None:
-            known = _decide(self, self.policy, text, category, self.scan(text, category), None)
-            if len(self.memo) >= _MEMO_SIZE:
-                self.memo.clear()
-            self.memo[key] = known
+            known = self.memo.keep(
+                key, _decide(self, self.policy, text, category, self.scan(text, category), None)
+            )
         return known
 
     # --- scanning --------------------------------------------------------------------------

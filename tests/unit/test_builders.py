@@ -82,3 +82,34 @@ def test_classes_it_cannot_build_faithfully_are_refused() -> None:
     for cls in (NoSlots, DerivesMore, NotAttrs):
         with pytest.raises(TypeError, match=cls.__name__):
             trusted(cls)
+
+
+@attrs.frozen(weakref_slot=False)
+class _Plain:
+    a: int
+    b: str = attrs.field(validator=attrs.validators.min_len(1))
+
+
+@attrs.frozen
+class _Weak:
+    a: int
+    b: str
+
+
+@given(a=st.integers(), b=st.text(min_size=1, max_size=5))
+def test_a_class_without_a_weakref_slot_is_built_as_a_draft_and_stays_frozen(
+    a: int, b: str
+) -> None:
+    from lianfang.builders import _draft_class
+
+    assert _draft_class(_Plain) is not None and _draft_class(_Weak) is None
+    assert _draft_class(IncidentAcknowledged) is None  # fields from a base class
+    for cls in (_Plain, _Weak):
+        built = trusted(cls)(a, b)
+        assert type(built) is cls and built == cls(a, b) and hash(built) == hash(cls(a, b))
+        assert repr(built) == repr(cls(a, b))
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            built.a = a + 1  # type: ignore[misc]
+        assert attrs.evolve(built, a=a + 1) == cls(a + 1, b)
+    decision = trusted(Decision)
+    assert _draft_class(Decision) is not None and decision.__name__ == "trusted_Decision"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import lianfang as lf
 from lianfang.testing import directories, make_directory, make_report, reports
-from lianfang.triage import place_marks, triage
+from lianfang.triage import Triage, place_marks, triage, triage_text
 
 CST = dt.timezone(dt.timedelta(hours=8))
 TUESDAY_10AM = dt.datetime(2021, 1, 12, 10, 0, tzinfo=CST)
@@ -208,6 +208,31 @@ def test_every_decision_is_deterministic_owned_and_ends_at_the_command_center(
 # --- the optimised router against the rules read plainly --------------------------------------
 
 
+def read_plainly(router: lf.Router, report: lf.Report) -> tuple[Triage, bool]:
+    """Triage with the place names of the text masked, and whether the danger was only in a
+    name that reads as danger alone. Names are found by the gazetteer (tested on its own
+    against a naive scan); each of their letters becomes the policy's mark."""
+    policy = router.policy
+    ascii_mark, other_mark = place_marks(policy)
+    text = report.text
+    spans = router._locator.names.spans(text)
+    masked = list(text)
+    for start, end, _, _ in spans:
+        for i in range(start, end):
+            if text[i].isalnum():
+                masked[i] = ascii_mark if text[i].isascii() else other_mark
+    verdict = triage(attrs.evolve(report, text="".join(masked)), policy)
+    raw = triage(report, policy)
+    alarming = [
+        name
+        for _, _, name, _ in spans
+        if (alone := triage_text(name, policy)).kind is lf.Kind.EMERGENCY and not alone.needs_review
+    ]
+    if verdict.kind is not lf.Kind.EMERGENCY and alarming and raw.kind is lf.Kind.EMERGENCY:
+        return raw, True
+    return verdict, False
+
+
 def route_by_hand(
     router: lf.Router, report: lf.Report, load: Mapping[str, int] | None = None
 ) -> lf.Decision:
@@ -216,7 +241,7 @@ def route_by_hand(
     directory, policy = router.directory, router.policy
     load = load or {}
     at = report.received_at
-    verdict = triage(report, policy)
+    verdict, named_danger = read_plainly(router, report)
     place = router.locate(report)
     reasons: list[str] = []
     assignees: list[str] = []
@@ -361,8 +386,11 @@ def route_by_hand(
         ),
         escalation=tuple(steps) or (lf.EscalationStep(center, ack),),
         ack_within=ack,
-        reasons=verdict.reasons + place.reasons + tuple(reasons),
-        needs_review=verdict.needs_review or place.needs_review,
+        reasons=verdict.reasons
+        + place.reasons
+        + tuple(reasons)
+        + (("route.danger_in_place_name",) if named_danger else ()),
+        needs_review=verdict.needs_review or place.needs_review or named_danger,
         reporter_withheld=verdict.kind is lf.Kind.CLUE,
         evidence=verdict.evidence,
         locate_method=place.method.value,
