@@ -357,7 +357,8 @@ class Router:
         )
         self._spans = self._locator.names.spans
         self._ascii_mark, self._other_mark = place_marks(self.policy)
-        self._masks: dict[str, str] = {}  # a name as written -> its mask
+        self._masks: Memo[str, str] = Memo(_MASK_CACHE_SIZE)  # a name as written -> its mask
+        self._mask_of = self._masks.kept.get
         self._readings: Memo[tuple[str, str | None], _Reading] = Memo(_READINGS_CACHE_SIZE)
         self._remembered = self._readings.kept.get
         # Community names that read as danger on their own (a village called 火烧坪): see
@@ -522,23 +523,23 @@ class Router:
 
     def _masked(self, text: str, spans: _Spans) -> str:
         """``text`` with the letters of each span replaced by the policy's place marks."""
-        masks = self._masks
         pieces: list[str] = []
         done = 0
         for start, end, _, _ in spans:
             written = text[start:end]
-            mask = masks.get(written)
+            mask = self._mask_of(written)
             if mask is None:
-                if len(masks) >= _MASK_CACHE_SIZE:
-                    masks.clear()
-                mask = masks[written] = "".join(
-                    c if not c.isalnum() else self._ascii_mark if c.isascii() else self._other_mark
-                    for c in written
+                mask = self._masks.keep(
+                    written,
+                    "".join(self._mark(c) if c.isalnum() else c for c in written),
                 )
             pieces += (text[done:start], mask)
             done = end
         pieces.append(text[done:])
         return "".join(pieces)
+
+    def _mark(self, letter: str) -> str:
+        return self._ascii_mark if letter.isascii() else self._other_mark
 
     def route_many(
         self, reports: Iterable[Report], *, load: Mapping[str, int] | None = None
