@@ -42,7 +42,10 @@ How rules are read (the full algorithm is in :mod:`lianfang.triage`):
   shipped policy: the police go first. A dispute described as a standing matter (a
   parking space, a debt) is a NON_EMERGENCY for the police (category 200200).
 * Every rule that fires is a reason. The text's verdict is the most urgent outcome of
-  the rules that fired; a rule with ``stop`` keeps later rules from firing.
+  the rules that fired; a rule with ``stop`` keeps later rules from firing. A rule with
+  ``clears`` (an all-clear, a follow-up, thanks) that fires now sets aside the past
+  outcomes of the others: "巡至7栋闻到焦味 排查是烤红薯的炉子 已熄 无异常" is a patrol's
+  all-clear, not an old fire to look into.
 """
 
 from __future__ import annotations
@@ -152,7 +155,9 @@ class Rule:
     matter for this rule); ``lasting`` (the rule names a state that lasts until something
     ends it, such as a missing child: only an end cue, ``找到了``, makes it past, never a
     time cue such as ``昨天``); ``category``, the code the rule infers; ``needs_review``;
-    ``stop`` (later rules do not fire).
+    ``stop`` (later rules do not fire); ``clears`` (when it fires now, the past outcomes
+    of the other rules that fired do not count: the report says the matter is over and
+    all is well, or asks how an earlier report is going).
     """
 
     id: str
@@ -169,6 +174,7 @@ class Rule:
     needs_review: bool = False
     stop: bool = False
     lasting: bool = False
+    clears: bool = False
 
     @property
     def label_zh(self) -> str:

@@ -170,6 +170,7 @@ class _RuleFacts:
     __slots__ = (
         "category",
         "class_digit",
+        "clears",
         "negated_reason",
         "now",
         "now_score",
@@ -193,6 +194,7 @@ class _RuleFacts:
         self.class_digit = (rule.category or "")[:1] or None
         self.review = rule.needs_review
         self.stop = rule.stop
+        self.clears = rule.clears
 
 
 def _decide(
@@ -219,7 +221,8 @@ def _decide(
             base, base_class = category.outcome, category.class_digit
 
     verdicts: list[tuple[int, Outcome, str | None]] = []  # (score, outcome, category)
-    over_same_matter = denied_same_matter = anything_negated = False
+    past_verdicts: list[tuple[int, Outcome, str | None]] = []  # the same, from past matches
+    over_same_matter = denied_same_matter = anything_negated = cleared = False
     facts = matcher.facts
     near_miss = _MASK in hits  # harmless look-alikes of danger words (火锅, fire drill)
     for index in sorted(hits):
@@ -234,17 +237,23 @@ def _decide(
             continue
         if hit.mode == _PAST:
             reasons.append(fact.past_reason)
-            verdicts.append((fact.past_score, fact.past, fact.category))
+            verdict = (fact.past_score, fact.past, fact.category)
+            verdicts.append(verdict)
+            past_verdicts.append(verdict)
             over_same_matter = over_same_matter or (
                 fact.past is not fact.now and fact.class_digit == base_class
             )
         else:
             reasons.append(fact.reason)
             verdicts.append((fact.now_score, fact.now, fact.category))
+            cleared = cleared or fact.clears
         review = review or fact.review
         if fact.stop:
             break
 
+    if cleared and past_verdicts:  # an all-clear: what is over is what was checked
+        over = {id(v) for v in past_verdicts}
+        verdicts = [v for v in verdicts if id(v) not in over]
     if classifier is not None:
         verdicts = _consult(classifier, policy, text, verdicts, reasons, evidence)
 
@@ -612,9 +621,11 @@ class _Matcher:
         found = self.negation.search(norm, low, start)
         if found is None:
             return False
-        cut = _LAST_CLAUSE_BREAK.match(norm, low, start)
+        # One character past the match's start, so that a break that needs to see the
+        # match's first character (a space between Chinese words) is found too.
+        cut = _LAST_CLAUSE_BREAK.match(norm, low, start + 1)
         if cut is not None and cut.end() > found.start():  # the negation is in another clause
-            low = cut.end()
+            low = min(cut.end(), start)
             if low >= start or self.negation.search(norm, low, start) is None:
                 return False
         return self.not_negation is None or self.not_negation.search(norm, low, start) is None
@@ -635,7 +646,10 @@ class _Matcher:
         starts = info.time_cues(self.time_words)
         if not starts:
             return False
-        i = bisect.bisect_left(starts, start) - 1
+        i = bisect.bisect_left(starts, start)
+        if i < len(starts) and starts[i] < end and not self._is_past(norm, starts[i]):
+            return False  # the match's own words say it is happening now ("正在撬")
+        i -= 1
         if (
             i >= 0
             and starts[i] >= start - _SENTENCE_REACH

@@ -654,7 +654,10 @@ def test_a_text_whose_only_danger_looking_words_are_near_misses_is_never_an_emer
 def test_an_end_cue_after_a_still_going_on_cue_does_not_make_a_danger_past() -> None:
     chase = "校门口有人拿刀追一个学生，现在还在追，往文化路跑了"
     assert kind_of(chase) is Kind.EMERGENCY
-    assert kind_of("校门口有人拿刀追一个学生，往文化路跑了") is Kind.NON_EMERGENCY  # he ran off
+    # fleeing somewhere named: an armed man still at large nearby, as 110 treats a robber
+    # who "往东跑了"; gone with no direction, it is over
+    assert kind_of("校门口有人拿刀追一个学生，往文化路跑了") is Kind.EMERGENCY
+    assert kind_of("校门口有人拿刀追一个学生，已经跑了") is Kind.NON_EMERGENCY
     assert kind_of("刚才有人打架，现在已经散了") is Kind.NON_EMERGENCY
     assert kind_of("a man is waving a knife at people, he is still there, others ran off") is (
         Kind.EMERGENCY
@@ -666,6 +669,21 @@ def test_a_present_cue_in_the_match_s_own_clause_outweighs_a_past_one_before_it(
     assert kind_of(again) is Kind.EMERGENCY
     assert kind_of("They left earlier but the gang was smashing windows.") is not Kind.EMERGENCY
     assert kind_of("昨天楼下有人打架，现在没事了") is Kind.NON_EMERGENCY
+    # the match's own words say "now", whatever an earlier clause said
+    assert kind_of("上次谢谢大家 另外楼下一伙人正在撬车棚的锁") is Kind.EMERGENCY
+
+
+def test_a_negation_in_an_earlier_clause_cut_by_a_space_does_not_deny_the_match() -> None:
+    assert kind_of("一家三口早上没起来 叫不醒") is Kind.EMERGENCY
+    assert kind_of("一家三口 没有叫不醒的 都好") is not Kind.EMERGENCY
+
+
+def test_an_all_clear_sets_aside_what_is_over() -> None:
+    patrol = "巡至7栋闻到焦味 排查是商铺烤红薯的炉子 已熄 无异常"
+    assert kind_of(patrol) is Kind.INFO
+    assert kind_of("巡至7栋闻到焦味 排查是商铺烤红薯的炉子 已熄") is Kind.NON_EMERGENCY
+    # an all-clear never hides what is happening now
+    assert kind_of("巡逻一圈无异常 另外3栋楼道冒黑烟了") is Kind.EMERGENCY
 
 
 @pytest.mark.parametrize(
