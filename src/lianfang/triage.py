@@ -127,9 +127,10 @@ def triager(policy: Policy) -> Callable[[str, str | None, Classifier | None], Tr
 def place_marks(policy: Policy) -> tuple[str, str]:
     """The characters that stand in for the letters of a place name when a router reads a
     report (see :meth:`lianfang.routing.Router.route`): one for ASCII letters and digits,
-    one for every other letter. Neither appears in any rule, cue or near miss of
-    ``policy``, so a masked name reads as no word at all; a name keeps its length and its
-    spaces and punctuation, so distances and clause breaks around it stay the same."""
+    one for every other letter: ``_`` and ``某`` unless a rule, cue or near miss of
+    ``policy`` writes them, so that a masked name reads as no word at all. A name keeps its
+    length and its spaces and punctuation, so distances and clause breaks around it stay the
+    same."""
     return _matcher(policy).place_marks
 
 
@@ -147,7 +148,7 @@ def _place_marks(policy: Policy) -> tuple[str, str]:
             *(p for rule in policy.rules for p in (*rule.patterns, *rule.context, *rule.ended_by)),
         )
     )
-    ascii_mark = next((c for c in "_0123456789" if c not in sources), "_")
+    ascii_mark = next((c for c in "_¤" if c not in sources), "_")
     other_mark = next((c for c in "某甲乙丙丁戊己庚辛壬癸" if c not in sources), "某")
     return ascii_mark, other_mark
 
