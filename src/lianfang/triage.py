@@ -380,7 +380,7 @@ class _Hit:
 _MASK = -1
 # Clause breaks: punctuation, a tag's brackets (【巡查】), a dash between spaces, and a space
 # between Chinese characters (chat messages often use one for a comma: "没打架 是有人被车撞了").
-_BREAK = r"[,;:!?。、【】—–\n]|\s-\s|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"
+_BREAK = r"[,;:!?。、【】—–\n]|\.(?=\s)|\s-\s|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"
 _CLAUSE_BREAK = re.compile(_BREAK)
 # For a negation's scope, also "but", and "and" before a new subject ("not moving and his
 # lips are blue").
