@@ -253,10 +253,10 @@ class _State:
         drafts: _Drafts = {}
         received: _Openings = {}
         glancers = {
-            _RECEIVED: self._glance_received,
-            _ROUTED: self._glance_routed,
-            _ACKNOWLEDGED: self._glance_acknowledged,
-            _RESOLVED: self._glance_resolved,
+            ReportReceived.__name__: self._glance_received,
+            IncidentRouted.__name__: self._glance_routed,
+            IncidentAcknowledged.__name__: self._glance_acknowledged,
+            IncidentResolved.__name__: self._glance_resolved,
         }
         try:
             for stored in records:
@@ -626,9 +626,6 @@ class _State:
 
 
 _MISSING = object()
-_RECEIVED, _ROUTED, _ACKNOWLEDGED, _RESOLVED = (
-    cls.__name__ for cls in (ReportReceived, IncidentRouted, IncidentAcknowledged, IncidentResolved)
-)
 _new_received = trusted(ReportReceived)
 _new_routed = trusted(IncidentRouted)
 _new_linked = trusted(IncidentLinked)
